@@ -1,0 +1,71 @@
+"""Writing the audit log. Every change, and every staff view of personal data, calls record()."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from portal.models import AuditEvent, contains_full_number
+from portal.roles import primary_role
+
+# Actions the portal writes, with the label auditors read. Apps add theirs with register().
+ACTION_LABELS: dict[str, str] = {
+    "auth.login": "ログイン",
+    "auth.login_failed": "ログイン失敗",
+    "auth.logout": "ログアウト",
+    "auth.mfa_activated": "二段階認証の設定",
+    "auth.mfa_deactivated": "二段階認証の解除",
+    "insurer.update": "保険者情報の変更",
+    "audit.view": "監査ログの閲覧",
+    "audit.export": "監査ログのCSV出力",
+}
+
+
+def register(action: str, label: str) -> str:
+    ACTION_LABELS[action] = label
+    return action
+
+
+class FullNumberInAuditDetail(ValueError):
+    """Raised before anything shaped like a full My Number reaches the audit table."""
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record(
+    action: str,
+    *,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    target: models.Model | None = None,
+    target_label: str = "",
+    outcome: str = AuditEvent.Outcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    if action not in ACTION_LABELS:
+        raise ValueError(f"unregistered audit action {action!r}")
+    detail = detail or {}
+    if contains_full_number(json.dumps(detail, ensure_ascii=False) + target_label):
+        raise FullNumberInAuditDetail(action)
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    role = primary_role(actor) if actor is not None else None
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_label=getattr(actor, "email", "") or "",
+        actor_role=role.value if role else "",
+        action=action,
+        target_type=target._meta.label if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_label=target_label,
+        ip_address=client_ip(request),
+        outcome=outcome,
+        detail=detail,
+    )

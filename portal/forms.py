@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django import forms
+
+from portal.audit import ACTION_LABELS
+from portal.models import Insurer
+
+
+class InsurerForm(forms.ModelForm):
+    class Meta:
+        model = Insurer
+        fields = [
+            "insurer_number",
+            "name",
+            "postal_code",
+            "address",
+            "business_phone",
+            "helpdesk_phone",
+            "helpdesk_hours",
+            "portal_name",
+        ]
+        widgets = {
+            "insurer_number": forms.TextInput(attrs={"inputmode": "numeric", "maxlength": 8}),
+            "postal_code": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "business_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+            "helpdesk_phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label="実行者(メールアドレス)", required=False)
+    target = forms.CharField(label="対象ID・対象", required=False)
+    action = forms.ChoiceField(label="操作", required=False)
+    date_from = forms.DateField(
+        label="開始日", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="終了日", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "すべて"), *sorted(ACTION_LABELS.items())]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("開始日は終了日より前の日付にしてください。")
+        return data

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal import audit, health, services
+from portal.forms import AuditFilterForm, InsurerForm
+from portal.models import Insurer
+from portal.roles import STAFF_ROLES, Role, home_url, role_required
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(home_url(request.user))
+    return render(request, "portal/landing.html")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(home_url(request.user))
+
+
+@login_required
+def no_role(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/no_role.html")
+
+
+@role_required(Role.CLERK, Role.SUPERVISOR)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/staff_home.html")
+
+
+@role_required(Role.SUPERVISOR)
+def supervisor_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/supervisor_home.html")
+
+
+@role_required(*STAFF_ROLES)
+def insurer_edit(request: HttpRequest) -> HttpResponse:
+    form = InsurerForm(request.POST or None, instance=Insurer.current())
+    if request.method == "POST" and form.is_valid():
+        services.update_insurer(request, form)
+        messages.success(request, "保険者情報を保存しました。")
+        return redirect("insurer_edit")
+    return render(request, "portal/insurer_form.html", {"form": form})
+
+
+@role_required(Role.AUDITOR)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = services.filter_audit_events(**filters)
+    if request.GET.get("format") == "csv" and form.is_valid():
+        audit.record("audit.export", request=request, detail={"filters": _jsonable(filters)})
+        response = StreamingHttpResponse(
+            services.audit_csv_rows(events.iterator()), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+        return response
+    audit.record("audit.view", request=request, detail={"filters": _jsonable(filters)})
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/audit_log.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def _jsonable(filters: dict) -> dict:
+    return {key: str(value) for key, value in filters.items() if value}
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    status = {
+        "database": health.database_answers(),
+        "japanese_font": not health.missing_fonts(),
+        "harfbuzz_subset": health.has_harfbuzz_subset(),
+    }
+    return JsonResponse(status, status=200 if all(status.values()) else 503)
