@@ -11,7 +11,14 @@ from portal.roles import needs_mfa
 
 # What an account that must set up MFA may still reach: the set-up itself, logout, and what
 # the pages need to render.
-_ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/static/", "/healthz", "/readyz")
+_ALLOWED_PREFIXES = (
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/accounts/logout/",
+    "/static/",
+    "/healthz",
+    "/readyz",
+)
 
 
 class RequireMFAMiddleware:
