@@ -9,6 +9,7 @@ from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from cryptography.exceptions import InvalidTag
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -59,16 +60,23 @@ def ensure_account(email: str, role: Role, password: str = DEMO_PASSWORD) -> Dem
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
-    secret = None
-    if role in MFA_REQUIRED:
-        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
-        if totp is None:
-            secret = generate_totp_secret()
-            TOTP.activate(user, secret)
-            RecoveryCodes.activate(user)
-        else:
-            secret = get_mfa_adapter().decrypt(totp.data["secret"])
+    secret = _demo_totp_secret(user) if role in MFA_REQUIRED else None
     return DemoLogin(role, email, secret)
+
+
+def _demo_totp_secret(user) -> str:
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        try:
+            return get_mfa_adapter().decrypt(totp.data["secret"])
+        except (InvalidTag, ValueError):
+            # Sealed under another checkout's SECRET_KEY (a shared local database): the demo
+            # account gets a new authenticator rather than a set-up that cannot log in.
+            Authenticator.objects.filter(user=user).delete()
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+    return secret
 
 
 @transaction.atomic
