@@ -38,7 +38,8 @@ def _fresh_values() -> dict[str, str]:
     }
 
 
-def read_dotenv(path: Path = DOTENV) -> dict[str, str]:
+def read_dotenv(path: Path | None = None) -> dict[str, str]:
+    path = path or DOTENV
     values: dict[str, str] = {}
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -48,8 +49,9 @@ def read_dotenv(path: Path = DOTENV) -> dict[str, str]:
     return values
 
 
-def write_dotenv(path: Path = DOTENV) -> list[str]:
+def write_dotenv(path: Path | None = None) -> list[str]:
     """Create .env, or append the keys it lacks. Never changes a value already there."""
+    path = path or DOTENV
     present = read_dotenv(path)
     missing = {k: v for k, v in _fresh_values().items() if k not in present}
     if missing:
@@ -130,9 +132,11 @@ def _run_as_superuser(url: str, statements: list[str]) -> None:
             "setup: cannot act as the PostgreSQL superuser. Run as root, or create the role "
             f"yourself: CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '...'; then set DATABASE_URL."
         )
+    port = str(urlsplit(url).port or 5432)
     for sql in statements:
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", "psql", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            ["runuser", "-u", "postgres", "--", "psql", "-p", port, "-q", "-v", "ON_ERROR_STOP=1"]
+            + ["-c", sql],
             check=True,
             cwd="/",
             stdout=subprocess.DEVNULL,
@@ -178,6 +182,10 @@ def ensure_database() -> None:
         _connect(url).close()
     except psycopg.OperationalError:
         _run_as_superuser(url, [f"CREATE DATABASE {dbname} OWNER {role}"])
+    try:
+        _connect(url).close()
+    except psycopg.OperationalError as exc:
+        sys.exit(f"setup: the portal role still cannot connect: {exc}")
 
 
 def main(argv: list[str]) -> None:
