@@ -56,7 +56,7 @@ def ensure_account(email: str, role: Role, password: str = DEMO_PASSWORD) -> Dem
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(username=email, email=email, password=password)
-    user.groups.add(Group.objects.get(name=role.value))
+    user.groups.add(Group.objects.get_or_create(name=role.value)[0])
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )

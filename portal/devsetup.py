@@ -135,8 +135,20 @@ def _run_as_superuser(url: str, statements: list[str]) -> None:
     port = str(urlsplit(url).port or 5432)
     for sql in statements:
         subprocess.run(
-            ["runuser", "-u", "postgres", "--", "psql", "-p", port, "-q", "-v", "ON_ERROR_STOP=1"]
-            + ["-c", sql],
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "psql",
+                "-p",
+                port,
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
             check=True,
             cwd="/",
             stdout=subprocess.DEVNULL,
