@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+
+class Employer(models.Model):
+    """事業所. Its 記号 prefixes the 記号・番号 of every insured person it employs."""
+
+    kigo = models.CharField("記号", max_length=8, unique=True)
+    name = models.CharField("事業所名称", max_length=100)
+    postal_code = models.CharField("郵便番号", max_length=8, blank=True)
+    address = models.CharField("所在地", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "事業所"
+        ordering = ["kigo"]
+
+    def __str__(self) -> str:
+        return f"{self.kigo} {self.name}"
+
+
+class EnrolledQuerySet(models.QuerySet):
+    def enrolled_on(self, day: date) -> EnrolledQuerySet:
+        # 資格喪失年月日 is the first day without coverage (the day after leaving).
+        return self.filter(acquired_on__lte=day).filter(
+            Q(lost_on__isnull=True) | Q(lost_on__gt=day)
+        )
+
+
+class Member(models.Model):
+    """An insured person (本人, 枝番 00 by custom) or a dependent, keyed by 記号・番号・枝番."""
+
+    class Sex(models.TextChoices):
+        MALE = "male", "男"
+        FEMALE = "female", "女"
+
+    class Relation(models.TextChoices):
+        SELF = "本人", "本人"
+        SPOUSE = "配偶者", "配偶者"
+        CHILD = "子", "子"
+        FATHER = "父", "父"
+        MOTHER = "母", "母"
+        OTHER = "その他", "その他"
+
+    class NumberStatus(models.TextChoices):
+        NONE = "none", "未登録"
+        ON_FILE = "on_file", "登録済"
+        NEEDS_VERIFICATION = "needs_verification", "要確認"
+
+    employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="members")
+    kigo = models.CharField("記号", max_length=8)
+    bango = models.CharField("番号", max_length=8)
+    edaban = models.CharField("枝番", max_length=2)
+    relation = models.CharField("続柄", max_length=8, choices=Relation)
+    # The insured person whose household this is; an insured person points at nobody.
+    insured = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dependents",
+        verbose_name="被保険者",
+    )
+    name = models.CharField("氏名", max_length=100)
+    name_kana = models.CharField("氏名カナ", max_length=100)
+    sex = models.CharField("性別", max_length=6, choices=Sex)
+    birth_date = models.DateField("生年月日")
+    postal_code = models.CharField("郵便番号", max_length=8, blank=True)
+    address = models.CharField("住所", max_length=200, blank=True)
+    acquired_on = models.DateField("資格取得年月日")
+    lost_on = models.DateField("資格喪失年月日", null=True, blank=True)
+
+    # The vault (members.vault): ciphertext bound to this row, a keyed hash that keeps one
+    # number to one person, and the last four digits, the only part anyone is ever shown.
+    mynumber_token = models.TextField(blank=True, editable=False)
+    # NULL, not "", for "no number": the unique constraint must allow many members without one.
+    mynumber_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    mynumber_last4 = models.CharField("マイナンバー下4桁", max_length=4, blank=True)
+    mynumber_status = models.CharField(
+        "マイナンバー登録状況", max_length=20, choices=NumberStatus, default=NumberStatus.NONE
+    )
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="insured_member",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EnrolledQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "加入者"
+        ordering = ["kigo", "bango", "edaban"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kigo", "bango", "edaban"], name="member_kigo_bango_edaban"
+            ),
+            models.UniqueConstraint(fields=["mynumber_hash"], name="member_unique_mynumber"),
+            models.CheckConstraint(
+                condition=Q(relation="本人", insured__isnull=True)
+                | (~Q(relation="本人") & Q(insured__isnull=False)),
+                name="member_household_shape",
+            ),
+            models.CheckConstraint(
+                condition=Q(lost_on__isnull=True) | Q(lost_on__gt=models.F("acquired_on")),
+                name="member_loses_after_acquiring",
+            ),
+            models.CheckConstraint(
+                condition=Q(mynumber_last4="") | Q(mynumber_last4__regex=r"^[0-9]{4}$"),
+                name="member_last4_is_four_digits",
+            ),
+            # Only an insured person holds a login (dependents come with the household).
+            models.CheckConstraint(
+                condition=Q(account__isnull=True) | Q(relation="本人"),
+                name="member_account_only_for_insured",
+            ),
+        ]
+        indexes = [
+            GinIndex(name="member_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name="member_kana_trgm", fields=["name_kana"], opclasses=["gin_trgm_ops"]),
+            models.Index(fields=["birth_date"], name="member_birth_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kigo}-{self.bango}-{self.edaban} {self.name}"
+
+    @property
+    def is_insured_person(self) -> bool:
+        return self.relation == self.Relation.SELF
+
+    @property
+    def household_head(self) -> Member:
+        return self if self.insured_id is None else self.insured
+
+    def is_enrolled(self, day: date) -> bool:
+        return self.acquired_on <= day and (self.lost_on is None or day < self.lost_on)
+
+
+class MyNumberConflict(models.Model):
+    """A number offered for one member that the keyed hash shows another member already holds.
+
+    Never re-linked silently: staff investigate both records.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    holder = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    offered_last4 = models.CharField(max_length=4)
+    source = models.CharField("経路", max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "マイナンバー重複"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member} / {self.holder}"

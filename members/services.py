@@ -1,0 +1,152 @@
+"""Verbs on member records. Each runs in a transaction and writes its audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+
+from members import vault
+from members.models import Member, MyNumberConflict
+from members.validators import parse_my_number
+from portal import audit
+from portal.models import AuditEvent
+
+audit.register("mynumber.register", "マイナンバーの登録")
+audit.register("mynumber.conflict", "マイナンバー重複の検出")
+audit.register("mynumber.rotate", "マイナンバー暗号鍵の更新")
+
+
+class MyNumberHeldByAnother(Exception):
+    """The keyed hash shows that another member already holds this number."""
+
+    def __init__(self, conflict: MyNumberConflict) -> None:
+        super().__init__("この個人番号は別の加入者に登録されています。")
+        self.conflict = conflict
+
+
+def _member_label(member: Member) -> str:
+    return f"{member.kigo}-{member.bango}-{member.edaban} {member.name}"
+
+
+def register_my_number(
+    member: Member,
+    raw_number: str,
+    *,
+    source: str,
+    verified: bool = True,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+) -> Member:
+    """Store a member's My Number in the vault; refuse (and flag) one held by someone else.
+
+    The plaintext lives only in this call's locals: the row gets the ciphertext bound to it,
+    the keyed hash and the last four digits.
+    """
+    number = parse_my_number(raw_number)
+    with transaction.atomic():
+        conflict = _store_number(member, number, source, verified, actor, request)
+    if conflict is not None:
+        # Raised after the commit: the flag for staff stays although the caller is refused.
+        raise MyNumberHeldByAnother(conflict)
+    return member
+
+
+def _store_number(
+    member: Member, number: str, source: str, verified: bool, actor: Any, request: Any
+) -> MyNumberConflict | None:
+    digest = vault.number_hash(number)
+    holder = (
+        Member.objects.select_for_update()
+        .filter(mynumber_hash=digest)
+        .exclude(pk=member.pk)
+        .first()
+    )
+    if holder is not None:
+        conflict = MyNumberConflict.objects.create(
+            member=member, holder=holder, offered_last4=vault.last4(number), source=source
+        )
+        audit.record(
+            "mynumber.conflict",
+            request=request,
+            actor=actor,
+            target=member,
+            target_label=_member_label(member),
+            outcome=AuditEvent.Outcome.DENIED,
+            detail={"holder_id": holder.pk, "source": source, "conflict_id": conflict.pk},
+        )
+        return conflict
+    previous_last4 = member.mynumber_last4
+    member.mynumber_token = vault.encrypt_number(number, member_id=member.pk)
+    member.mynumber_hash = digest
+    member.mynumber_last4 = vault.last4(number)
+    member.mynumber_status = (
+        Member.NumberStatus.ON_FILE if verified else Member.NumberStatus.NEEDS_VERIFICATION
+    )
+    member.save(
+        update_fields=[
+            "mynumber_token",
+            "mynumber_hash",
+            "mynumber_last4",
+            "mynumber_status",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        "mynumber.register",
+        request=request,
+        actor=actor,
+        target=member,
+        target_label=_member_label(member),
+        detail={
+            "source": source,
+            "previous_last4": previous_last4,
+            "last4": member.mynumber_last4,
+            "status": member.mynumber_status,
+        },
+    )
+    return None
+
+
+@dataclass(frozen=True)
+class RotationReport:
+    total: int
+    reencrypted: int
+    unchanged: int
+
+
+def rotate_mynumber_keys(*, batch_size: int = 500) -> RotationReport:
+    """Re-encrypt every stored number under the current key. Safe to run again at any time:
+    rows already under the current key are left alone, and each batch commits on its own."""
+    total = reencrypted = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Member.objects.select_for_update(skip_locked=False)
+                .filter(pk__gt=last_pk)
+                .exclude(mynumber_token="")
+                .order_by("pk")
+                .only("pk", "mynumber_token")[:batch_size]
+            )
+            if not batch:
+                break
+            changed = []
+            for member in batch:
+                if vault.needs_reencryption(member.mynumber_token):
+                    member.mynumber_token = vault.reencrypt(
+                        member.mynumber_token, member_id=member.pk
+                    )
+                    changed.append(member)
+            Member.objects.bulk_update(changed, ["mynumber_token"])
+            total += len(batch)
+            reencrypted += len(changed)
+            last_pk = batch[-1].pk
+    report = RotationReport(total=total, reencrypted=reencrypted, unchanged=total - reencrypted)
+    audit.record(
+        "mynumber.rotate",
+        detail={"current_key": vault.keyring().current, **report.__dict__},
+    )
+    return report
