@@ -125,7 +125,7 @@ def rotate_mynumber_keys(*, batch_size: int = 500) -> RotationReport:
     while True:
         with transaction.atomic():
             batch = list(
-                Member.objects.select_for_update(skip_locked=False)
+                Member.objects.select_for_update()
                 .filter(pk__gt=last_pk)
                 .exclude(mynumber_token="")
                 .order_by("pk")

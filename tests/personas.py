@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.contrib.auth import get_user_model
 
 from portal.demo import ensure_account
 from portal.roles import Role
@@ -15,16 +17,12 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def make_user(email: str, role: Role | None):
+    """An account with a verified address; staff and employer roles come with TOTP set up."""
     if role is None:
-        from allauth.account.models import EmailAddress
-        from django.contrib.auth import get_user_model
-
         user = get_user_model().objects.create_user(username=email, email=email, password=PASSWORD)
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         return user
     ensure_account(email, role, password=PASSWORD)
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.get(email=email)
 
 
