@@ -27,10 +27,6 @@ class MyNumberHeldByAnother(Exception):
         self.conflict = conflict
 
 
-def _member_label(member: Member) -> str:
-    return f"{member.kigo}-{member.bango}-{member.edaban} {member.name}"
-
-
 def register_my_number(
     member: Member,
     raw_number: str,
@@ -73,7 +69,7 @@ def _store_number(
             request=request,
             actor=actor,
             target=member,
-            target_label=_member_label(member),
+            target_label=str(member),
             outcome=AuditEvent.Outcome.DENIED,
             detail={"holder_id": holder.pk, "source": source, "conflict_id": conflict.pk},
         )
@@ -99,7 +95,7 @@ def _store_number(
         request=request,
         actor=actor,
         target=member,
-        target_label=_member_label(member),
+        target_label=str(member),
         detail={
             "source": source,
             "previous_last4": previous_last4,

@@ -1,4 +1,4 @@
-"""Local set-up steps behind `make run` and `make test`, standard library and psycopg only.
+"""Local set-up steps behind `make run` and `make test`; they run before Django is set up.
 
 `python -m portal.devsetup dotenv`   write .env with fresh secrets, or add keys it lacks
 `python -m portal.devsetup database` make PostgreSQL answer and create the portal role and db
@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
+from portal import env
+
 ROOT = Path(__file__).resolve().parent.parent
 DOTENV = ROOT / ".env"
 ROLE = "portal"
@@ -39,14 +41,7 @@ def _fresh_values() -> dict[str, str]:
 
 
 def read_dotenv(path: Path | None = None) -> dict[str, str]:
-    path = path or DOTENV
-    values: dict[str, str] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key, sep, value = line.strip().partition("=")
-            if sep and not key.startswith("#"):
-                values[key.strip()] = value.strip()
-    return values
+    return env.read_dotenv(path or DOTENV)
 
 
 def write_dotenv(path: Path | None = None) -> list[str]:

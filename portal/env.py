@@ -16,10 +16,11 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def load_dotenv(path: Path) -> None:
-    """Read KEY=VALUE lines into os.environ; variables already set win."""
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file (comments and blank lines skipped); {} if there is none."""
+    values: dict[str, str] = {}
     if not path.is_file():
-        return
+        return values
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -27,7 +28,14 @@ def load_dotenv(path: Path) -> None:
         key, sep, value = line.partition("=")
         if not sep or not key.strip().isidentifier():
             raise ImproperlyConfigured(f"{path}:{number}: expected KEY=VALUE")
-        os.environ.setdefault(key.strip(), value.strip())
+        values[key.strip()] = value.strip()
+    return values
+
+
+def load_dotenv(path: Path) -> None:
+    """Read a .env file into os.environ; variables already set win."""
+    for key, value in read_dotenv(path).items():
+        os.environ.setdefault(key, value)
 
 
 def env_str(name: str, default: str | None = None) -> str:
