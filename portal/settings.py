@@ -191,6 +191,14 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Roster CSV uploads (members.import_views): larger files are refused before reading.
+ROSTER_UPLOAD_MAX_BYTES = env_int("ROSTER_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+
+# 登録コード: how long a mailed code works, and how many wrong attempts an account or an IP
+# address may make in an hour before linking is refused outright.
+REGISTRATION_CODE_VALID_DAYS = env_int("REGISTRATION_CODE_VALID_DAYS", 90)
+LINK_MAX_FAILURES_PER_ACCOUNT = env_int("LINK_MAX_FAILURES_PER_ACCOUNT", 5)
+LINK_MAX_FAILURES_PER_IP = env_int("LINK_MAX_FAILURES_PER_IP", 20)
 
 # Security. Strict CSP: no inline script or style anywhere; QR codes come as data: images.
 SECURE_CSP = {

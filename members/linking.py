@@ -1,0 +1,282 @@
+"""Linking a member's login to their household with a mailed 登録コード.
+
+Staff issue a code per insured person (stored only as a keyed hash, single use, expiring); the
+member enters 記号, 番号, 生年月日 and the code. Wrong attempts are counted per account and per
+IP address, and the refusal never says which of the four was wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+from django.utils.timezone import localdate, localtime
+
+from members.models import Employer, Member, RegistrationCode
+from portal import audit, ratelimit
+from portal.models import AuditEvent
+from portal.roles import Role
+from portal.services import csv_safe
+from portal.wareki import format_wareki
+
+audit.register("registration_code.issue", "登録コードの発行")
+audit.register("registration_code.mailing_list", "登録コード送付リストの出力")
+audit.register("member.link", "アカウントと加入者情報の連携")
+audit.register("member.link_refused", "アカウント連携の失敗")
+audit.register("member.unlink", "アカウント連携の解除")
+
+# No 0/O, 1/I/L: the code is typed from paper. 32 symbols x 12 = 60 bits.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+REFUSED_MESSAGE = (
+    "入力された内容では連携できませんでした。記号・番号・生年月日・登録コードをご確認ください。"
+)
+RATE_LIMITED_MESSAGE = (
+    "連携の失敗が続いたため、しばらくの間お受けできません。時間をおいてお試しください。"
+)
+_WINDOW = 3600
+
+
+class LinkRefused(Exception):
+    """The details did not match a live code; deliberately says nothing about which field."""
+
+    def __init__(self, message: str = REFUSED_MESSAGE) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AlreadyLinked(Exception):
+    """This login is already linked to a household (one account per insured person)."""
+
+
+def generate_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def normalise_code(text: str) -> str:
+    """What the member typed, as the hash sees it: width folded, upper case, no separators."""
+    folded = unicodedata.normalize("NFKC", text or "").upper()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    return salted_hmac(
+        "members.registration_code", normalise_code(code), algorithm="sha256"
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    member: Member
+    code: str
+    expires_at: datetime
+
+
+def insured_persons_for_codes(employer: Employer | None, day: date) -> QuerySet[Member]:
+    """Who gets a code in a mailing: enrolled insured persons without a linked login."""
+    people = Member.objects.enrolled_on(day).filter(
+        relation=Member.Relation.SELF, account__isnull=True
+    )
+    if employer is not None:
+        people = people.filter(employer=employer)
+    return people.select_related("employer").order_by("kigo", "bango")
+
+
+def _issue(members: list[Member], actor: object, now: datetime) -> list[IssuedCode]:
+    expires_at = now + timedelta(days=settings.REGISTRATION_CODE_VALID_DAYS)
+    RegistrationCode.objects.filter(
+        member__in=members, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    issued = [IssuedCode(member, generate_code(), expires_at) for member in members]
+    RegistrationCode.objects.bulk_create(
+        [
+            RegistrationCode(
+                member=item.member,
+                code_hash=code_hash(item.code),
+                created_by=actor,
+                expires_at=expires_at,
+            )
+            for item in issued
+        ],
+        batch_size=1000,
+    )
+    return issued
+
+
+def issue_registration_code(
+    member: Member, *, actor: object, request: HttpRequest | None, now: datetime
+) -> IssuedCode:
+    """A new code for one insured person; any earlier unused code stops working."""
+    if not member.is_insured_person:
+        raise ValueError("登録コードは被保険者(本人)にのみ発行できます。")
+    with transaction.atomic():
+        [issued] = _issue([member], actor, now)
+        audit.record(
+            "registration_code.issue",
+            request=request,
+            target=member,
+            target_label=str(member),
+            detail={"expires_at": issued.expires_at.isoformat()},
+        )
+    return issued
+
+
+def issue_mailing_list(
+    employer: Employer | None, *, actor: object, request: HttpRequest | None, now: datetime
+) -> list[IssuedCode]:
+    """Codes for everyone who still needs one (one employer, or the whole society)."""
+    with transaction.atomic():
+        members = list(insured_persons_for_codes(employer, localdate(now)))
+        issued = _issue(members, actor, now)
+        audit.record(
+            "registration_code.mailing_list",
+            request=request,
+            target=employer,
+            target_label=str(employer) if employer else "全事業所",
+            detail={"count": len(issued), "scope": employer.kigo if employer else "all"},
+        )
+    return issued
+
+
+MAILING_LIST_HEADER = [
+    "郵便番号",
+    "住所",
+    "氏名",
+    "事業所名称",
+    "記号",
+    "番号",
+    "登録コード",
+    "有効期限",
+]
+
+
+def mailing_list_csv(issued: Iterable[IssuedCode]) -> Iterator[str]:
+    """The print shop's file: UTF-8 with BOM so that spreadsheet software reads it as is."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    yield "\ufeff"
+    for row in [MAILING_LIST_HEADER] + [_mailing_row(item) for item in issued]:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([csv_safe(value) for value in row])
+        yield buffer.getvalue()
+
+
+def _mailing_row(item: IssuedCode) -> list[str]:
+    member = item.member
+    return [
+        member.postal_code,
+        member.address,
+        member.name,
+        member.employer.name,
+        member.kigo,
+        member.bango,
+        item.code,
+        format_wareki(localtime(item.expires_at).date()),
+    ]
+
+
+def _limits() -> list[tuple[str, int]]:
+    return [
+        ("link:account", settings.LINK_MAX_FAILURES_PER_ACCOUNT),
+        ("link:ip", settings.LINK_MAX_FAILURES_PER_IP),
+    ]
+
+
+def link_account(
+    user: object,
+    *,
+    kigo: str,
+    bango: str,
+    birth_date: date,
+    code: str,
+    request: HttpRequest | None,
+    now: datetime,
+) -> Member:
+    """Give this login its household. Refuses (generically) unless all four details match."""
+    if Member.objects.filter(account=user).exists():
+        raise AlreadyLinked
+    idents = [str(user.pk), audit.client_ip(request) or "unknown"]
+    if any(
+        ratelimit.exhausted(scope, ident, limit=limit, window=_WINDOW)
+        for (scope, limit), ident in zip(_limits(), idents, strict=True)
+    ):
+        _refused(request, user, kigo, bango, "rate_limited")
+        raise LinkRefused(RATE_LIMITED_MESSAGE)
+    with transaction.atomic():
+        match = (
+            RegistrationCode.objects.select_for_update()
+            .select_related("member")
+            .filter(
+                code_hash=code_hash(code),
+                used_at__isnull=True,
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+                member__kigo=kigo,
+                member__bango=bango,
+                member__relation=Member.Relation.SELF,
+                member__birth_date=birth_date,
+                member__account__isnull=True,
+            )
+            .first()
+        )
+        if match is not None:
+            member = match.member
+            member.account = user
+            member.save(update_fields=["account", "updated_at"])
+            match.used_at, match.used_by = now, user
+            match.save(update_fields=["used_at", "used_by"])
+            user.groups.add(Group.objects.get(name=Role.MEMBER))
+            audit.record("member.link", request=request, target=member, target_label=str(member))
+    if match is None:
+        for (scope, _), ident in zip(_limits(), idents, strict=True):
+            ratelimit.fail(scope, ident, window=_WINDOW)
+        _refused(request, user, kigo, bango, "no_match")
+        raise LinkRefused
+    ratelimit.clear("link:account", idents[0], window=_WINDOW)
+    return member
+
+
+def _refused(request: HttpRequest | None, user: object, kigo: str, bango: str, reason: str) -> None:
+    audit.record(
+        "member.link_refused",
+        request=request,
+        actor=user,
+        outcome=AuditEvent.Outcome.DENIED,
+        detail={"kigo": kigo, "bango": bango, "reason": reason},
+    )
+
+
+def unlink_account(member: Member, *, request: HttpRequest | None) -> None:
+    """Staff detach a login from a household, e.g. when the wrong person linked it."""
+    with transaction.atomic():
+        member = (
+            Member.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .get(pk=member.pk)
+        )
+        account = member.account
+        if account is None:
+            return
+        member.account = None
+        member.save(update_fields=["account", "updated_at"])
+        account.groups.remove(Group.objects.get(name=Role.MEMBER))
+        audit.record(
+            "member.unlink",
+            request=request,
+            target=member,
+            target_label=str(member),
+            detail={"account": account.email},
+        )
