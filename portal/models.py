@@ -59,6 +59,11 @@ def contains_full_number(text: str) -> bool:
     return bool(_TWELVE_DIGITS.search(text))
 
 
+def mask_full_numbers(text: str) -> str:
+    """Text with anything shaped like a full My Number replaced by asterisks."""
+    return _TWELVE_DIGITS.sub(lambda match: "*" * len(match.group()), text)
+
+
 class AuditEvent(models.Model):
     class Outcome(models.TextChoices):
         SUCCESS = "success", "成功"

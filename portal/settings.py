@@ -86,6 +86,10 @@ DATABASES = {"default": parse_database_url(env_str("DATABASE_URL"))}
 # Persistent connections roughly triple throughput; health checks drop broken ones.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# pgtrigger's ignore check reads this setting inside an exception block; left unset, every
+# guarded write aborts a subtransaction whose cost grows with what the transaction has written
+# (audit inserts ten times slower by 60,000 rows in one import). An empty list ignores nothing.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pgtrigger.ignore={}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = os.environ.get("REDIS_URL", "")

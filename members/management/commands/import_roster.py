@@ -1,0 +1,43 @@
+"""manage.py import_roster FILE [FILE...]: employers first, then members; stops at a rejection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from members.importer import import_roster
+from members.models import RosterImport
+from members.roster_writers import MAX_STORED_ERRORS
+
+
+class Command(BaseCommand):
+    help = (
+        "Import roster CSV files (employers or members, told by the header) in the order given. "
+        "Each file is applied whole or not at all; a rejected file stops the command."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", metavar="FILE")
+
+    def handle(self, *args: Any, files: list[str], **options: Any) -> None:
+        for name in files:
+            path = Path(name)
+            if not path.is_file():
+                raise CommandError(f"{name}: ファイルが見つかりません。")
+            with path.open("rb") as stream:
+                run = import_roster(stream, file_name=path.name, via="command")
+            self.stdout.write(
+                f"{path.name}: {run.get_kind_display() or '不明'} {run.get_outcome_display()} "
+                f"行数={run.rows_total} 新規={run.created} 更新={run.updated} "
+                f"変更なし={run.unchanged} エラー行={run.rejected} (取込番号 {run.pk})"
+            )
+            if run.outcome == RosterImport.Outcome.REJECTED:
+                for error in run.errors:
+                    line = error["line"] if error["line"] is not None else "-"
+                    column = error["column"] or "-"
+                    self.stderr.write(f"{path.name}:{line}: [{column}] {error['message']}")
+                if len(run.errors) >= MAX_STORED_ERRORS:
+                    self.stderr.write(f"（エラーは先頭{MAX_STORED_ERRORS}件のみ表示しています）")
+                raise CommandError(f"{path.name} は取り込まれませんでした（変更なし）。")
