@@ -1,0 +1,25 @@
+"""Object access: one helper per caller kind, each a 404 for anything outside its reach.
+
+Views never fetch a member by primary key themselves; they ask here, so the rule of who may
+see which record lives in one place.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+from members.models import Member
+from portal.roles import STAFF_ROLES, roles_of
+
+
+def member_records():
+    """Members as pages show them: employer joined, the vault's ciphertext and hash never read."""
+    return Member.objects.select_related("employer").defer("mynumber_token", "mynumber_hash")
+
+
+def get_member_for_staff(request: HttpRequest, pk: int) -> Member:
+    """Any member, for 業務課 staff (clerk or supervisor); 404 for everyone else."""
+    if not roles_of(request.user) & STAFF_ROLES:
+        raise Http404
+    return get_object_or_404(member_records(), pk=pk)
