@@ -152,7 +152,9 @@ class Member(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kigo}-{self.bango}-{self.edaban} {self.name}"
+        # Joined by ・, not hyphens: 記号+番号+枝番 can run to twelve digits, which the audit
+        # guard would take for a My Number written with hyphens.
+        return f"{self.kigo}・{self.bango}・{self.edaban} {self.name}"
 
     @property
     def is_insured_person(self) -> bool:

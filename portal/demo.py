@@ -1,8 +1,9 @@
-"""Demo data for `make run`: the insurer and one account per role. Idempotent."""
+"""Demo data for `make run`: the insurer, one account per role and a small roster. Idempotent."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
@@ -13,7 +14,11 @@ from cryptography.exceptions import InvalidTag
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
+from members.importer import import_roster
+from members.linking import IssuedCode, issue_registration_code
+from members.models import Member, RosterImport
 from portal.models import Insurer
 from portal.roles import MFA_REQUIRED, Role
 
@@ -29,6 +34,11 @@ DEMO_INSURER = {
     "helpdesk_hours": "平日 9:00〜17:00",
     "portal_name": "MY HEALTH WEB",
 }
+
+# Imported through the real roster import, employers first. 1201-1-00 山田 花子 (日本部品工業)
+# is the demo member account's household; 1201-2-00 佐藤 健一 is left for trying the 登録コード.
+DEMO_ROSTER_DIR = Path(__file__).resolve().parent.parent / "tests" / "data"
+DEMO_ROSTER_FILES = ("employers.csv", "members.csv")
 
 DEMO_ACCOUNTS = {
     Role.MEMBER: "member@example.jp",
@@ -83,3 +93,32 @@ def _demo_totp_secret(user) -> str:
 def seed() -> list[DemoLogin]:
     ensure_insurer()
     return [ensure_account(email, role) for role, email in DEMO_ACCOUNTS.items()]
+
+
+def load_demo_roster() -> list[RosterImport]:
+    """Import the demo roster files; a second run finds every row unchanged."""
+    runs = []
+    for name in DEMO_ROSTER_FILES:
+        with (DEMO_ROSTER_DIR / name).open("rb") as stream:
+            run = import_roster(stream, file_name=name, via="command")
+        if run.outcome != RosterImport.Outcome.APPLIED:
+            raise RuntimeError(f"demo roster {name} was rejected: {run.errors[:3]}")
+        runs.append(run)
+    return runs
+
+
+def link_demo_member() -> Member:
+    """The demo member account holds 山田 花子's household (a shortcut past the 登録コード)."""
+    household = Member.objects.get(kigo="1201", bango="1", edaban="00")
+    if household.account_id is None:
+        household.account = get_user_model().objects.get(email=DEMO_ACCOUNTS[Role.MEMBER])
+        household.save(update_fields=["account", "updated_at"])
+    return household
+
+
+def demo_registration_code() -> IssuedCode | None:
+    """A fresh 登録コード for 佐藤 健一 (1201-2, born 1978-11-03), unless already linked."""
+    insured = Member.objects.get(kigo="1201", bango="2", edaban="00")
+    if insured.account_id is not None:
+        return None
+    return issue_registration_code(insured, actor=None, request=None, now=timezone.now())

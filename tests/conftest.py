@@ -21,6 +21,12 @@ def _teardown_past_the_audit_guard(self):
 TransactionTestCase._fixture_teardown = _teardown_past_the_audit_guard
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Personas are made by the dozen; production's slow hash would dominate the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def insurer(db):
     return ensure_insurer()

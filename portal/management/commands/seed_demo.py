@@ -1,14 +1,21 @@
 from django.core.management.base import BaseCommand
 
 from portal import demo
-from portal.roles import ROLE_LABELS
+from portal.roles import ROLE_LABELS, Role
 
 
 class Command(BaseCommand):
-    help = "Load demo data (idempotent) and print the demo logins."
+    help = "Load demo data and the demo roster (idempotent) and print the demo logins."
 
     def handle(self, *args, **options) -> None:
         logins = demo.seed()
+        for run in demo.load_demo_roster():
+            self.stdout.write(
+                f"Roster {run.file_name}: created {run.created}, updated {run.updated}, "
+                f"unchanged {run.unchanged}"
+            )
+        household = demo.link_demo_member()
+        self.stdout.write(f"{demo.DEMO_ACCOUNTS[Role.MEMBER]} holds the household of {household}")
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
         for login in logins:
             line = f"  {login.email:<24}"
@@ -19,3 +26,10 @@ class Command(BaseCommand):
             "  Staff and employer accounts need a TOTP code: add the secret to an "
             "authenticator app, or run `oathtool --totp -b SECRET`.\n"
         )
+        issued = demo.demo_registration_code()
+        if issued:
+            self.stdout.write(
+                "To try linking: sign up with any address, then enter 記号 1201, 番号 2, "
+                f"生年月日 1978-11-03 and the 登録コード {issued.code} (this run's; each run "
+                "issues a new one).\n"
+            )

@@ -1,0 +1,154 @@
+"""Guards over every view that takes an argument: outsiders get a 404, nobody sees 12 digits.
+
+ACCESS lists, for each such URL name, who may open it and how to build its arguments. A new
+view with arguments fails `test_every_view_with_arguments_is_listed` until it is added here, so
+no view escapes the 404 proof.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from members.models import Member, RosterImport
+from members.services import register_my_number
+from portal.roles import Role
+from tests.factories import make_employer, make_member, valid_my_number
+
+NUMBERS = [valid_my_number(seed) for seed in (98765432101, 11122233344, 55566677788)]
+STAFF = {Role.CLERK, Role.SUPERVISOR}
+
+
+@dataclass
+class World:
+    """The records every guard acts on: one household with numbers, one import run."""
+
+    insured: Member
+    dependent: Member
+    roster_import: RosterImport
+
+
+@dataclass(frozen=True)
+class Access:
+    allowed: frozenset[Role]
+    args: Callable[[World], list[object]]
+    methods: tuple[str, ...] = ("get",)
+
+
+ACCESS: dict[str, Access] = {
+    "members:staff_member": Access(frozenset(STAFF), lambda w: [w.insured.pk]),
+    "members:issue_code": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
+    "members:unlink": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
+    "members:import_detail": Access(frozenset(STAFF), lambda w: [w.roster_import.pk]),
+}
+
+
+def _named_patterns_with_arguments(patterns=None, namespace: str = "") -> set[str]:
+    found: set[str] = set()
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found |= _named_patterns_with_arguments(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name and entry.pattern.converters:
+            found.add(namespace + entry.name)
+    # allauth's own pages (e-mail confirmation keys, password reset tokens) guard themselves.
+    return {name for name in found if ":" in name and not name.startswith(("account", "mfa"))}
+
+
+def test_every_view_with_arguments_is_listed():
+    assert _named_patterns_with_arguments() == set(ACCESS)
+
+
+@pytest.fixture
+def world(db, insurer, member):
+    insured = make_member(make_employer("1201"), bango="15", name="佐藤　一郎")
+    dependent = make_member(insured=insured, edaban="01", relation="配偶者", name="佐藤　由美")
+    for person, number in zip([insured, dependent], NUMBERS, strict=False):
+        register_my_number(person, number, source="test")
+    insured.account = member
+    insured.save()
+    run = RosterImport.objects.create(
+        kind=RosterImport.Kind.MEMBERS,
+        file_name="members.csv",
+        sha256="0" * 64,
+        size_bytes=10,
+        via="command",
+        outcome=RosterImport.Outcome.APPLIED,
+        finished_at=timezone.now(),
+    )
+    return World(insured, dependent, run)
+
+
+CASES = [(name, role) for name, access in ACCESS.items() for role in Role]
+
+
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
+def test_outsiders_get_a_404_and_insiders_get_the_page(client, everyone, world, name, role):
+    access = ACCESS[name]
+    url = reverse(name, args=access.args(world))
+    client.force_login(everyone[role])
+    for method in access.methods:
+        status = getattr(client, method)(url).status_code
+        if role in access.allowed:
+            assert status in {200, 302}, f"{role} {method} {url}: {status}"
+        else:
+            assert status == 404, f"{role} {method} {url}: {status}"
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_anonymous_visitors_are_sent_to_login(client, world, name):
+    access = ACCESS[name]
+    url = reverse(name, args=access.args(world))
+    for method in access.methods:
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_objects_that_do_not_exist_are_a_404(client, clerk, world, name):
+    access = ACCESS[name]
+    client.force_login(clerk)
+    args = [999_999_999 for _ in access.args(world)]
+    for method in access.methods:
+        assert getattr(client, method)(reverse(name, args=args)).status_code == 404
+
+
+def _spellings(number: str) -> list[str]:
+    full_width = number.translate({code: code + 0xFEE0 for code in range(0x30, 0x3A)})
+    return [number, f"{number[:4]} {number[4:8]} {number[8:]}", full_width]
+
+
+def test_no_page_and_no_log_line_holds_a_full_number(client, everyone, world, caplog):
+    from tests.test_guards import ARGLESS_PATHS
+
+    caplog.set_level(logging.DEBUG)
+    pages: list[tuple[str, str]] = []
+    for role, user in everyone.items():
+        client.force_login(user)
+        for path in ARGLESS_PATHS:
+            pages.append((f"{role} {path}", client.get(path).content.decode(errors="replace")))
+        for name, access in ACCESS.items():
+            if role in access.allowed and "get" in access.methods:
+                url = reverse(name, args=access.args(world))
+                pages.append((f"{role} {url}", client.get(url).content.decode()))
+    client.force_login(everyone[Role.CLERK])
+    search = client.get(reverse("members:staff_search"), {"q": "佐藤"}).content.decode()
+    pages.append(("search", search))
+    assert "佐藤　由美" in search
+    # The pages did show the numbers' last four digits: the check below is not vacuous.
+    assert any(world.insured.mynumber_last4 in text for label, text in pages if "/staff/" in label)
+    for label, text in [*pages, ("logs", caplog.text)]:
+        for number in NUMBERS:
+            for spelling in _spellings(number):
+                assert spelling not in text, f"{label} holds a full number"
+
+
+def test_the_member_sees_last_four_digits_of_their_own_household(client, member, world):
+    client.force_login(member)
+    page = client.get(reverse("members:home")).content.decode()
+    assert f"下4桁 {NUMBERS[1][-4:]}" in page
