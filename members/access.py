@@ -6,6 +6,9 @@ see which record lives in one place.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -23,3 +26,16 @@ def get_member_for_staff(request: HttpRequest, pk: int) -> Member:
     if not roles_of(request.user) & STAFF_ROLES:
         raise Http404
     return get_object_or_404(member_records(), pk=pk)
+
+
+def get_household_member_for_user(user: Any, pk: int) -> Member:
+    """A person of the household whose insured person this login holds; 404 for anyone else."""
+    insured_id = (
+        Member.objects.filter(account=user).values_list("pk", flat=True).first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if insured_id is None:
+        raise Http404
+    household = member_records().filter(Q(pk=insured_id) | Q(insured_id=insured_id))
+    return get_object_or_404(household, pk=pk)

@@ -342,7 +342,7 @@ def parse_member_cells(line: int, cells: dict[str, str]) -> MemberRow | RowFailu
     acquired_on = row.get("資格取得年月日", parse_roster_date)
     lost_on = row.get("資格喪失年月日", parse_optional_roster_date)
     my_number = row.get("個人番号", _optional_my_number)
-    # Validated only: the registration record arrives with a later change (eligibility app).
+    # Applied by eligibility.importing (through members.roster_writers).
     myna = row.get("マイナ保険証", v.parse_myna_registration)
     if acquired_on and lost_on and lost_on <= acquired_on:
         row.add("資格喪失年月日", "資格喪失年月日は資格取得年月日より後の日付にしてください。")

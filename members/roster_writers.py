@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from eligibility.importing import RosterRegistrations
 from members import vault
 from members.models import Employer, Member
 from members.roster import EmployerRow, MemberRow, RowError, RowFailure
@@ -172,6 +173,10 @@ class MemberWriter(_Writer):
         self.head_lines: dict[str, int] = {}  # household -> line of its 本人 row
         self.failed_heads: dict[str, int] = {}  # household -> line of a 本人 row with errors
         self.pending: list[MemberRow] = []  # dependents read before their 本人
+        # The マイナ保険証 column, written with each batch (eligibility.importing).
+        self.registrations = RosterRegistrations(
+            day=timezone.localdate(), actor=self.actor, request=self.request
+        )
 
     def failed(self, item: Any) -> None:
         super().failed(item)
@@ -211,6 +216,7 @@ class MemberWriter(_Writer):
 
     def flush(self, rows: list[MemberRow], *, final: bool) -> None:
         existing = {m.key: m for m in _members_keyed(_matching_keys(rows))}
+        self.registrations.load(existing.values())
         heads = {
             f"{kigo}-{bango}": _Head(pk, edaban)
             for pk, kigo, bango, edaban in _matching_heads(rows).values_list(
@@ -257,10 +263,16 @@ class MemberWriter(_Writer):
             if current is None:
                 member = Member(kigo=row.kigo, bango=row.bango, edaban=row.edaban, **values)
                 new.append(member)
+                self.registrations.stage(member, row.myna_registration)
             else:
                 member = current
+                registration_changed = self.registrations.stage(member, row.myna_registration)
                 if not set_number and all(getattr(member, k) == v for k, v in values.items()):
-                    self.tally.unchanged += 1
+                    # A registration change alone still makes the row an updated one.
+                    if registration_changed:
+                        self.tally.updated += 1
+                    else:
+                        self.tally.unchanged += 1
                     continue
                 for key, value in values.items():
                     setattr(member, key, value)
@@ -275,6 +287,7 @@ class MemberWriter(_Writer):
         for member in changed:
             member.updated_at = now
         Member.objects.bulk_update(changed, [*MEMBER_FIELDS, *NUMBER_FIELDS, "updated_at"])
+        self.registrations.write()  # after bulk_create: new members have their pks
         for member in new:
             if member.relation == SELF:
                 heads[f"{member.kigo}-{member.bango}"] = _Head(member.pk, member.edaban)

@@ -196,12 +196,12 @@ _MYNA_REGISTRATIONS = {
     "有": "registered",
     "無": "not_registered",
     "解除": "cancelled",
-    "": "not_registered",  # an empty cell means no registration is known
+    "": "",  # empty: nothing said; the import leaves any registration on record as it is
 }
 
 
 def parse_myna_registration(text: str) -> str:
-    """マイナ保険証: 有 / 無 / 解除 (registration cancelled); empty counts as 無."""
+    """マイナ保険証: 有 / 無 / 解除 (registration cancelled); "" for an empty cell."""
     value = _MYNA_REGISTRATIONS.get(text.strip())
     if value is None:
         raise RosterValueError("マイナ保険証は「有」「無」「解除」のいずれかで入力してください。")

@@ -246,7 +246,7 @@ def test_each_bad_value_is_a_row_error_with_its_column(changes, column, message)
     [
         ({"個人番号": ""}, None),
         ({"個人番号": "１２３４ ５６７８ ９０１８"}, "123456789018"),
-        ({"マイナ保険証": ""}, "not_registered"),
+        ({"マイナ保険証": ""}, ""),
         ({"資格喪失年月日": "R6.10.1"}, date(2024, 10, 1)),
         ({"郵便番号": "", "住所": ""}, ""),
     ],

@@ -327,8 +327,8 @@ def test_parse_relation_rejects_and_lists_allowed_values(text):
         ("有", "registered"),
         ("無", "not_registered"),
         ("解除", "cancelled"),
-        ("", "not_registered"),  # empty cell
-        ("\u3000", "not_registered"),  # a cell holding only a space is empty too
+        ("", ""),  # empty cell: nothing said
+        ("\u3000", ""),  # a cell holding only a space is empty too
         (" 有 ", "registered"),
     ],
 )

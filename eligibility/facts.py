@@ -1,0 +1,120 @@
+"""From the records to the rules' input: rules.MemberFacts for one person on one day.
+
+Loaded in bulk (one query per kind of record for any number of people), so a household, a page
+of a list or a chunk of 2,000 members costs the same four queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from eligibility.models import (
+    EligibilityCertificate,
+    LegacyCard,
+    MynaRegistration,
+    SmartphonePreference,
+)
+from eligibility.rules import CertificateFacts, MemberFacts
+from members.models import Member
+
+
+def certificate_facts(certificate: EligibilityCertificate) -> CertificateFacts:
+    return CertificateFacts(
+        valid_from=certificate.valid_from,
+        valid_to=certificate.valid_to,
+        returned_on=certificate.returned_on,
+        revoked_on=certificate.revoked_on,
+    )
+
+
+def pick_certificate(
+    certificates: Iterable[CertificateFacts], day: date
+) -> CertificateFacts | None:
+    """The one 資格確認書 that speaks for `day`: one valid that day (the longest-lasting, should
+    renewals overlap), else the latest that had begun (to say why it no longer works), else the
+    next one to begin."""
+    certificates = list(certificates)
+
+    def in_force(cert: CertificateFacts) -> bool:
+        ended = cert.ended_on
+        return cert.valid_from <= day <= cert.valid_to and (ended is None or day < ended)
+
+    valid = [c for c in certificates if in_force(c)]
+    if valid:
+        return max(valid, key=lambda c: c.valid_to)
+    begun = [c for c in certificates if c.valid_from <= day]
+    if begun:
+        return max(begun, key=lambda c: (c.valid_from, c.valid_to))
+    future = [c for c in certificates if c.valid_from > day]
+    return min(future, key=lambda c: c.valid_from) if future else None
+
+
+def registration_dates(
+    registration: MynaRegistration | None,
+) -> tuple[date | None, date | None]:
+    """(registered_on, registration_cancelled_on) as the rules read them."""
+    if registration is None or registration.status == MynaRegistration.Status.NOT_REGISTERED:
+        return None, None
+    if registration.status == MynaRegistration.Status.REGISTERED:
+        return registration.registered_on, None
+    return registration.registered_on, registration.cancellation_applied_on
+
+
+def build_facts(
+    member: Member,
+    day: date,
+    *,
+    registration: MynaRegistration | None = None,
+    legacy_card: LegacyCard | None = None,
+    certificates: Iterable[CertificateFacts] = (),
+    has_smartphone: bool | None = None,
+) -> MemberFacts:
+    registered_on, cancelled_on = registration_dates(registration)
+    return MemberFacts(
+        acquired_on=member.acquired_on,
+        lost_on=member.lost_on,
+        registered_on=registered_on,
+        registration_cancelled_on=cancelled_on,
+        card_certificate_expires_on=(
+            registration.card_certificate_expires_on if registration else None
+        ),
+        has_card=registration.has_card if registration else None,
+        has_smartphone=has_smartphone,
+        legacy_card_issued=legacy_card is not None,
+        legacy_card_expires_on=legacy_card.expires_on if legacy_card else None,
+        certificate=pick_certificate(certificates, day),
+    )
+
+
+def facts_for_members(members: Iterable[Member], day: date) -> dict[int, MemberFacts]:
+    """MemberFacts per member pk, in four queries whatever the number of members."""
+    members = list(members)
+    ids = [member.pk for member in members]
+    registrations = {r.member_id: r for r in MynaRegistration.objects.filter(member_id__in=ids)}
+    cards = {c.member_id: c for c in LegacyCard.objects.filter(member_id__in=ids)}
+    phones = dict(
+        SmartphonePreference.objects.filter(member_id__in=ids).values_list(
+            "member_id", "has_smartphone"
+        )
+    )
+    certificates: dict[int, list[CertificateFacts]] = defaultdict(list)
+    for certificate in EligibilityCertificate.objects.filter(member_id__in=ids):
+        certificates[certificate.member_id].append(certificate_facts(certificate))
+    return {
+        member.pk: build_facts(
+            member,
+            day,
+            registration=registrations.get(member.pk),
+            legacy_card=cards.get(member.pk),
+            certificates=certificates.get(member.pk, ()),
+            has_smartphone=phones.get(member.pk),
+        )
+        for member in members
+    }
+
+
+def facts_for(member: Member, day: date) -> MemberFacts:
+    """The rules' input for one person on `day` (the day picks among several 資格確認書)."""
+    return facts_for_members([member], day)[member.pk]

@@ -1,0 +1,249 @@
+"""Eligibility pages: the public guide, the member's smartphone answer, staff editing of the
+records behind the advice, and staff's list of members with no valid document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from eligibility import followup, services
+from eligibility import guide as guide_rules
+from eligibility.forms import (
+    CertificateForm,
+    GuideForm,
+    LegacyCardForm,
+    NoDocumentFilterForm,
+    RegistrationForm,
+    SmartphoneForm,
+)
+from eligibility.models import EligibilityCertificate, LegacyCard, MynaRegistration
+from members.access import get_household_member_for_user, get_member_for_staff
+from members.models import Member
+from portal import audit
+from portal.roles import STAFF_ROLES, Role, role_required, roles_of
+
+audit.register("eligibility.view", "資格確認の情報の閲覧")
+audit.register("eligibility.no_document_list", "受診に使える書類がない加入者一覧の閲覧")
+audit.register("eligibility.no_document_export", "受診に使える書類がない加入者一覧のCSV出力")
+
+PER_PAGE = 50
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def guide(request: HttpRequest) -> HttpResponse:
+    """The letter's flowchart as a GET form: works without JavaScript, needs no login."""
+    today = timezone.localdate()
+    form = GuideForm(request.GET or None)
+    result = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        result = guide_rules.answer(data["card"], data["registered"], data["smartphone"], today)
+    context = {
+        "form": form,
+        "result": result,
+        "today": today,
+        "legacy_note": guide_rules.legacy_card_note(today),
+    }
+    return render(request, "eligibility/guide.html", context)
+
+
+# --- the member ------------------------------------------------------------------------------
+
+
+@role_required(Role.MEMBER)
+@require_POST
+def set_smartphone(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_household_member_for_user(request.user, pk)
+    form = SmartphoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "「持っている」か「持っていない」を選んでから保存してください。")
+    else:
+        has_smartphone = form.cleaned_data["has_smartphone"] == "yes"
+        services.set_smartphone(person, has_smartphone, user=request.user, request=request)
+        messages.success(request, f"{person.name}さんの受診の際の案内を更新しました。")
+    return redirect(reverse("members:home") + f"#person-{person.pk}")
+
+
+# --- staff: editing --------------------------------------------------------------------------
+
+
+def _viewed(request: HttpRequest, member: Member, page: str) -> None:
+    audit.record(
+        "eligibility.view",
+        request=request,
+        target=member,
+        target_label=str(member),
+        detail={"page": page},
+    )
+
+
+def _back(member: Member) -> str:
+    return reverse("members:staff_member", args=[member.pk]) + "#eligibility-title"
+
+
+def _edit_page(
+    request: HttpRequest, template: str, member: Member, form: Any, **extra: Any
+) -> HttpResponse:
+    return render(request, template, {"member": member, "form": form, **extra})
+
+
+@role_required(*STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_registration(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_for_staff(request, pk)
+    today = timezone.localdate()
+    registration = MynaRegistration.objects.filter(member=member).first()
+    if request.method == "POST":
+        form = RegistrationForm(request.POST, today=today)
+        if form.is_valid():
+            try:
+                services.update_registration(
+                    member, **form.cleaned_data, today=today, request=request
+                )
+            except services.EligibilityRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                messages.success(request, "マイナ保険証の利用登録の情報を保存しました。")
+                return redirect(_back(member))
+    else:
+        form = RegistrationForm(initial=RegistrationForm.initial_for(registration), today=today)
+        _viewed(request, member, "registration")
+    return _edit_page(
+        request, "eligibility/staff_registration.html", member, form, registration=registration
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_legacy_card(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_for_staff(request, pk)
+    if request.method == "POST":
+        form = LegacyCardForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_legacy_card(member, **form.cleaned_data, request=request)
+            except services.EligibilityRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                messages.success(request, "健康保険証の情報を保存しました。")
+                return redirect(_back(member))
+    else:
+        card = LegacyCard.objects.filter(member=member).first()
+        form = LegacyCardForm(initial=LegacyCardForm.initial_for(card))
+        _viewed(request, member, "legacy_card")
+    return _edit_page(request, "eligibility/staff_legacy_card.html", member, form)
+
+
+@role_required(*STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_for_staff(request, pk)
+    form = CertificateForm(request.POST or None, editing=False)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_certificate(member, **form.cleaned_data, request=request)
+        except services.EligibilityRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, "資格確認書を登録しました。")
+            return redirect(_back(member))
+    elif request.method == "GET":
+        _viewed(request, member, "certificate_add")
+    return _edit_page(request, "eligibility/staff_certificate.html", member, form, adding=True)
+
+
+def _certificate_for_staff(request: HttpRequest, pk: int) -> EligibilityCertificate:
+    if not roles_of(request.user) & STAFF_ROLES:
+        raise Http404
+    certificate = get_object_or_404(EligibilityCertificate, pk=pk)
+    certificate.member = get_member_for_staff(request, certificate.member_id)
+    return certificate
+
+
+@role_required(*STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def staff_certificate_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _certificate_for_staff(request, pk)
+    member = certificate.member
+    if request.method == "POST":
+        form = CertificateForm(request.POST, editing=True)
+        if form.is_valid():
+            try:
+                services.update_certificate(certificate, **form.cleaned_data, request=request)
+            except services.EligibilityRefused as refused:
+                form.add_error(None, refused.message)
+            else:
+                messages.success(request, "資格確認書の情報を保存しました。")
+                return redirect(_back(member))
+    else:
+        form = CertificateForm(initial=CertificateForm.initial_for(certificate), editing=True)
+        _viewed(request, member, "certificate_edit")
+    return _edit_page(
+        request,
+        "eligibility/staff_certificate.html",
+        member,
+        form,
+        adding=False,
+        certificate=certificate,
+    )
+
+
+# --- staff: who has nothing to show ----------------------------------------------------------
+
+
+@role_required(*STAFF_ROLES)
+@require_http_methods(["GET", "HEAD"])
+def no_valid_document(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form = NoDocumentFilterForm(request.GET or None)
+    context: dict[str, Any] = {"form": form, "page": None}
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "検索条件に誤りがあります。内容を確かめてください。")
+        return render(request, "eligibility/no_valid_document.html", context)
+    data = form.cleaned_data if form.is_bound else {}
+    employer, day = data.get("employer"), data.get("day") or today
+    pks = followup.without_valid_document(day, employer)
+    scope = {"day": day.isoformat(), "employer": employer.kigo if employer else None}
+    if request.GET.get("format") == "csv":
+        audit.record(
+            "eligibility.no_document_export", request=request, detail={**scope, "rows": len(pks)}
+        )
+        response = StreamingHttpResponse(
+            followup.csv_lines(pks, day), content_type="text/csv; charset=utf-8"
+        )
+        name = f"no-valid-document-{employer.kigo if employer else 'all'}-{day:%Y%m%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    page_number = request.GET.get("page", "1")
+    if not page_number.isdigit():
+        messages.error(request, "ページの指定が正しくないため、最初のページを表示しています。")
+    page = Paginator(pks, PER_PAGE).get_page(page_number)
+    audit.record(
+        "eligibility.no_document_list",
+        request=request,
+        detail={**scope, "rows": len(pks), "page": page.number},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    context.update(
+        page=page,
+        rows=followup.load_statuses(list(page.object_list), day),
+        total=len(pks),
+        day=day,
+        employer=employer,
+        query=query.urlencode(),
+        today=today,
+    )
+    return render(request, "eligibility/no_valid_document.html", context)
