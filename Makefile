@@ -6,8 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages: PostgreSQL (unless DATABASE_URL points elsewhere), the Japanese fonts the
-# PDFs embed, HarfBuzz's subsetter (fonts subset 4-40x slower without it) and Pango.
-SYSTEM_PACKAGES := fonts-ipaexfont-gothic fonts-ipaexfont-mincho libharfbuzz-subset0 \
+# PDFs embed (IPAmj Mincho for rare kanji in names), HarfBuzz's subsetter (fonts subset 4-40x
+# slower without it) and Pango.
+SYSTEM_PACKAGES := fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-ipamj-mincho libharfbuzz-subset0 \
 	libpango-1.0-0 libpangoft2-1.0-0 fontconfig
 ifndef DATABASE_URL
 SYSTEM_PACKAGES += postgresql
@@ -22,6 +23,7 @@ help:
 
 run: setup
 	@$(PY) manage.py seed_demo
+	@$(PY) manage.py resume_notice_batches
 	@echo "Serving on http://127.0.0.1:8000 with a task worker; Ctrl-C stops both."
 	@trap 'kill 0' EXIT; \
 	$(PY) manage.py db_worker --queue-name '*' & \

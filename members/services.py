@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from members import vault
 from members.models import Member, MyNumberConflict
+from members.signals import notice_fields_changed
 from members.validators import parse_my_number
 from portal import audit
 from portal.models import AuditEvent
@@ -103,6 +104,9 @@ def _store_number(
             "status": member.mynumber_status,
         },
     )
+    if previous_last4 and previous_last4 != member.mynumber_last4:
+        # The notice shows the last four digits: a corrected number means a new notice.
+        notice_fields_changed.send(Member, changes={member.pk: "mynumber_correction"})
     return None
 
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 
+from eligibility.status import staff_status
 from members.access import get_member_for_staff, member_records
 from members.models import Employer, Member, MyNumberConflict
 from members.search import (
@@ -183,5 +184,7 @@ def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
         "conflicts": conflicts,
         "history": history,
         "history_limit": HISTORY_LIMIT,
+        "eligibility": staff_status(member, today),
+        "notices": member.notices.defer("snapshot").select_related("issued_by"),
     }
     return render(request, "members/staff_member.html", context)

@@ -7,17 +7,22 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from eligibility.status import household_advice
 from members import linking
 from members.forms import LinkForm
 from members.households import household_of
 from members.models import Member
+from notices.services import household_notices
 from portal.roles import Role, role_required
 
 
 @role_required(Role.MEMBER)
 def member_home(request: HttpRequest) -> HttpResponse:
-    household = household_of(request.user, timezone.localdate())
-    return render(request, "members/member_home.html", {"household": household})
+    today = timezone.localdate()
+    household = household_of(request.user, today)
+    context = {"household": household, "notices": household_notices(household, today)}
+    context["statuses"] = household_advice(household, today)  # what to bring, per person
+    return render(request, "members/member_home.html", context)
 
 
 @role_required(Role.EMPLOYER)

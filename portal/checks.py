@@ -13,7 +13,10 @@ def pdf_dependencies(app_configs, **kwargs) -> list[Error]:
         errors.append(
             Error(
                 f"Japanese font missing: {', '.join(missing)}.",
-                hint="apt-get install fonts-ipaexfont-gothic fonts-ipaexfont-mincho",
+                hint=(
+                    "apt-get install fonts-ipaexfont-gothic fonts-ipaexfont-mincho "
+                    "fonts-ipamj-mincho"
+                ),
                 id="portal.E001",
             )
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
@@ -16,6 +17,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from eligibility import services as eligibility
+from eligibility.models import EligibilityCertificate, LegacyCard, MynaRegistration
 from members.importer import import_roster
 from members.linking import IssuedCode, issue_registration_code
 from members.models import Member, RosterImport
@@ -122,3 +125,98 @@ def demo_registration_code() -> IssuedCode | None:
     if insured.account_id is not None:
         return None
     return issue_registration_code(insured, actor=None, request=None, now=timezone.now())
+
+
+# What the roster's マイナ保険証 column cannot say (dates, cards, certificates), so that the demo
+# shows every kind of advice; keyed by 記号-番号-枝番. Registrations: (registered_on, 解除 applied).
+DEMO_REGISTRATIONS = {
+    "1201-1-00": (date(2023, 5, 10), None),
+    "1201-1-01": (date(2024, 3, 1), None),
+    "1201-2-00": (date(2022, 11, 20), None),
+    "1201-3-00": (date(2021, 10, 1), date(2024, 9, 10)),
+    "1201-4-00": (date(2024, 4, 1), None),
+    "1202-101-00": (date(2023, 1, 15), None),
+    "1202-102-01": (date(2024, 6, 5), None),
+    "1305-21-00": (date(2021, 3, 1), None),
+    "1305-21-01": (date(2023, 2, 1), date(2024, 11, 10)),  # 解除: usable until 2024-12-31
+}
+# The card's electronic certificate expired: usable as マイナ保険証 until 2026-03-31.
+DEMO_CARD_CERTIFICATE_EXPIRY = {"1305-21-00": date(2025, 12, 10)}
+# Legacy cards (issued, printed expiry) of members who joined before 2024-12-02.
+DEMO_LEGACY_CARDS = {
+    "1201-1-00": (date(2010, 4, 1), None),
+    "1201-1-01": (date(2012, 6, 1), None),
+    "1201-1-02": (date(2015, 3, 15), None),
+    "1201-1-03": (date(2019, 5, 1), date(2025, 3, 31)),
+    "1201-2-00": (date(2001, 4, 1), None),
+    "1201-2-01": (date(2003, 10, 1), date(2025, 7, 31)),
+    "1202-102-00": (date(1992, 4, 1), None),
+    "1202-102-03": (date(2015, 1, 1), date(2025, 9, 30)),
+    "1305-21-01": (date(2003, 11, 3), None),
+    "1305-21-02": (date(2006, 5, 5), None),
+}
+# One 資格確認書 (issued, valid from, valid to): 伊藤 トメ, who has no My Number card.
+DEMO_CERTIFICATES = {"1202-102-03": (date(2025, 11, 20), date(2025, 12, 2), date(2030, 11, 30))}
+
+
+def _demo_member(key: str) -> Member:
+    kigo, bango, edaban = key.split("-")
+    return Member.objects.get(kigo=kigo, bango=bango, edaban=edaban)
+
+
+@transaction.atomic
+def seed_demo_eligibility() -> int:
+    """Give the demo members the facts above (after load_demo_roster), through the audited
+    services. Only estimated dates (from the import) are replaced, and only missing cards and
+    certificates added, so a second run changes nothing. Returns the number of changes."""
+    today = timezone.localdate()
+    changes = 0
+    for key, (registered_on, applied_on) in DEMO_REGISTRATIONS.items():
+        member = _demo_member(key)
+        current = MynaRegistration.objects.filter(member=member).first()
+        if current is None or not (
+            current.registered_on_estimated or current.cancellation_estimated
+        ):
+            continue
+        eligibility.update_registration(
+            member,
+            status=current.status,
+            registered_on=registered_on,
+            cancellation_applied_on=applied_on,
+            card_certificate_expires_on=DEMO_CARD_CERTIFICATE_EXPIRY.get(key),
+            has_card=True,
+            today=today,
+        )
+        changes += 1
+    for key, (issued_on, expires_on) in DEMO_LEGACY_CARDS.items():
+        member = _demo_member(key)
+        if not LegacyCard.objects.filter(member=member).exists():
+            eligibility.update_legacy_card(
+                member, issued=True, issued_on=issued_on, expires_on=expires_on
+            )
+            changes += 1
+    for key, (issued_on, valid_from, valid_to) in DEMO_CERTIFICATES.items():
+        member = _demo_member(key)
+        if not EligibilityCertificate.objects.filter(member=member).exists():
+            eligibility.add_certificate(
+                member, issued_on=issued_on, valid_from=valid_from, valid_to=valid_to
+            )
+            changes += 1
+    return changes
+
+
+def issue_demo_notices() -> int:
+    """The first notice for every demo member enrolled today who has none yet."""
+    from django.conf import settings
+
+    from notices.models import Notice
+    from notices.services import issue_notice
+
+    today = timezone.localdate()
+    cutoff = settings.NOTICE_CUTOFF_DATE
+    issued = 0
+    for person in Member.objects.enrolled_on(today).filter(notices__isnull=True):
+        reason = Notice.Reason.INITIAL if person.is_enrolled(cutoff) else Notice.Reason.ENROLMENT
+        issue_notice(person, reason, now=timezone.now(), notify=False)
+        issued += 1
+    return issued

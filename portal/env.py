@@ -7,6 +7,7 @@ configuration must stop the process, not silently switch a safety off.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -67,6 +68,16 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+
+
+def env_date(name: str, default: date) -> date:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date (YYYY-MM-DD), not {raw!r}") from None
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

@@ -9,7 +9,8 @@ import subprocess
 
 from django.db import connection
 
-FONT_FAMILIES = ("IPAexGothic", "IPAexMincho")
+# IPAmj Mincho is the fallback for rare kanji in names that IPAex lacks (𠮷 and the like).
+FONT_FAMILIES = ("IPAexGothic", "IPAexMincho", "IPAmjMincho")
 
 
 @functools.cache

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 from django.utils.csp import CSP
 
-from portal.env import env_bool, env_int, env_list, env_str, load_dotenv, parse_database_url
+from portal.env import (
+    env_bool,
+    env_date,
+    env_int,
+    env_list,
+    env_str,
+    load_dotenv,
+    parse_database_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # PORTAL_DOTENV="" disables the file (production, and the check --deploy test).
@@ -198,11 +207,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # Roster CSV uploads (members.import_views): larger files are refused before reading.
 ROSTER_UPLOAD_MAX_BYTES = env_int("ROSTER_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 
+# 資格情報のお知らせ: members enrolled on the cut-off date get the first notice, with the last
+# four digits; members see notices from the availability date. The base URL goes into QR codes.
+NOTICE_CUTOFF_DATE = env_date("NOTICE_CUTOFF_DATE", date(2024, 9, 30))
+NOTICES_AVAILABLE_FROM = env_date("NOTICES_AVAILABLE_FROM", date(2024, 10, 15))
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
 # 登録コード: how long a mailed code works, and how many wrong attempts an account or an IP
 # address may make in an hour before linking is refused outright.
 REGISTRATION_CODE_VALID_DAYS = env_int("REGISTRATION_CODE_VALID_DAYS", 90)
 LINK_MAX_FAILURES_PER_ACCOUNT = env_int("LINK_MAX_FAILURES_PER_ACCOUNT", 5)
 LINK_MAX_FAILURES_PER_IP = env_int("LINK_MAX_FAILURES_PER_IP", 20)
+# 資格確認書: the insurer's default validity in years (the law allows at most 5).
+CERTIFICATE_DEFAULT_YEARS = env_int("CERTIFICATE_DEFAULT_YEARS", 5)
 
 # Security. Strict CSP: no inline script or style anywhere; QR codes come as data: images.
 SECURE_CSP = {

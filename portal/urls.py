@@ -14,4 +14,6 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
+    path("", include("eligibility.urls")),
+    path("", include("notices.urls")),
 ]

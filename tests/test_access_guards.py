@@ -7,16 +7,23 @@ no view escapes the 404 proof.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date as D
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
+from eligibility.models import EligibilityCertificate
 from members.models import Member, RosterImport
 from members.services import register_my_number
+from notices.models import Notice, NoticeBatch
+from notices.services import issue_notice
+from notices.verification import token_for
 from portal.roles import Role
 from tests.factories import make_employer, make_member, valid_my_number
 
@@ -31,6 +38,7 @@ class World:
     insured: Member
     dependent: Member
     roster_import: RosterImport
+    notice: Notice
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,34 @@ class Access:
     allowed: frozenset[Role]
     args: Callable[[World], list[object]]
     methods: tuple[str, ...] = ("get",)
+    public: bool = False  # open to anyone, signed in or not
+
+
+def _certificate(world: World) -> int:
+    # Made on first use: only the certificate page needs one.
+    certificate, _ = EligibilityCertificate.objects.get_or_create(
+        member=world.dependent,
+        defaults={
+            "issued_on": D(2025, 11, 20),
+            "valid_from": D(2025, 12, 2),
+            "valid_to": D(2030, 11, 30),
+        },
+    )
+    return certificate.pk
+
+
+def _certificate_args(world: World) -> list[object]:
+    return [_certificate(world)]
+
+
+def _notice_batch_args(world: World) -> list[object]:
+    # Made on first use, with a failure naming a member, as the batch page shows it.
+    batch, created = NoticeBatch.objects.get_or_create(
+        reason="initial", as_of=D(2024, 9, 30), scope="enrolled", defaults={"total": 1}
+    )
+    if created:
+        batch.items.create(member=world.insured, status="failed", error="失敗の理由")
+    return [batch.pk]
 
 
 ACCESS: dict[str, Access] = {
@@ -45,6 +81,31 @@ ACCESS: dict[str, Access] = {
     "members:issue_code": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
     "members:unlink": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
     "members:import_detail": Access(frozenset(STAFF), lambda w: [w.roster_import.pk]),
+    "notices:member_notice": Access(frozenset({Role.MEMBER}), lambda w: [w.notice.pk]),
+    "notices:member_notice_pdf": Access(frozenset({Role.MEMBER}), lambda w: [w.notice.pk]),
+    "notices:staff_notice_pdf": Access(frozenset(STAFF), lambda w: [w.notice.pk]),
+    "notices:staff_issue": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
+    "notices:verify": Access(
+        frozenset(Role), lambda w: [token_for(w.notice.public_id)], public=True
+    ),
+    "eligibility:smartphone": Access(
+        frozenset({Role.MEMBER}), lambda w: [w.dependent.pk], ("post",)
+    ),
+    "eligibility:staff_registration": Access(
+        frozenset(STAFF), lambda w: [w.insured.pk], ("get", "post")
+    ),
+    "eligibility:staff_legacy_card": Access(
+        frozenset(STAFF), lambda w: [w.insured.pk], ("get", "post")
+    ),
+    "eligibility:staff_certificate_add": Access(
+        frozenset(STAFF), lambda w: [w.insured.pk], ("get", "post")
+    ),
+    "eligibility:staff_certificate_edit": Access(
+        frozenset(STAFF), _certificate_args, ("get", "post")
+    ),
+    "notices:batch_detail": Access(frozenset(STAFF), _notice_batch_args),
+    "notices:batch_resume": Access(frozenset(STAFF), _notice_batch_args, ("post",)),
+    "notices:batch_print": Access(frozenset(STAFF), _notice_batch_args),
 }
 
 
@@ -81,7 +142,8 @@ def world(db, insurer, member):
         outcome=RosterImport.Outcome.APPLIED,
         finished_at=timezone.now(),
     )
-    return World(insured, dependent, run)
+    notice = issue_notice(insured, Notice.Reason.INITIAL, now=timezone.now())
+    return World(insured, dependent, run, notice)
 
 
 CASES = [(name, role) for name, access in ACCESS.items() for role in Role]
@@ -106,14 +168,17 @@ def test_anonymous_visitors_are_sent_to_login(client, world, name):
     url = reverse(name, args=access.args(world))
     for method in access.methods:
         response = getattr(client, method)(url)
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        if access.public:
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 @pytest.mark.parametrize("name", sorted(ACCESS))
-def test_objects_that_do_not_exist_are_a_404(client, clerk, world, name):
+def test_objects_that_do_not_exist_are_a_404(client, everyone, world, name):
     access = ACCESS[name]
-    client.force_login(clerk)
-    args = [999_999_999 for _ in access.args(world)]
+    client.force_login(everyone[min(access.allowed)])
+    args = [999_999_999 if isinstance(arg, int) else arg + "x" for arg in access.args(world)]
     for method in access.methods:
         assert getattr(client, method)(reverse(name, args=args)).status_code == 404
 
@@ -121,6 +186,10 @@ def test_objects_that_do_not_exist_are_a_404(client, clerk, world, name):
 def _spellings(number: str) -> list[str]:
     full_width = number.translate({code: code + 0xFEE0 for code in range(0x30, 0x3A)})
     return [number, f"{number[:4]} {number[4:8]} {number[8:]}", full_width]
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def test_no_page_and_no_log_line_holds_a_full_number(client, everyone, world, caplog):
@@ -135,7 +204,12 @@ def test_no_page_and_no_log_line_holds_a_full_number(client, everyone, world, ca
         for name, access in ACCESS.items():
             if role in access.allowed and "get" in access.methods:
                 url = reverse(name, args=access.args(world))
-                pages.append((f"{role} {url}", client.get(url).content.decode()))
+                response = client.get(url)
+                if response.get("Content-Type") == "application/pdf":
+                    body = b"".join(response.streaming_content)
+                    pages.append((f"{role} {url}", _pdf_text(body)))
+                else:
+                    pages.append((f"{role} {url}", response.content.decode()))
     client.force_login(everyone[Role.CLERK])
     search = client.get(reverse("members:staff_search"), {"q": "佐藤"}).content.decode()
     pages.append(("search", search))

@@ -14,7 +14,9 @@ class Command(BaseCommand):
                 f"Roster {run.file_name}: created {run.created}, updated {run.updated}, "
                 f"unchanged {run.unchanged}"
             )
+        self.stdout.write(f"Demo eligibility facts: {demo.seed_demo_eligibility()} changes")
         household = demo.link_demo_member()
+        self.stdout.write(f"Notices issued: {demo.issue_demo_notices()}")
         self.stdout.write(f"{demo.DEMO_ACCOUNTS[Role.MEMBER]} holds the household of {household}")
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
         for login in logins:

@@ -1,0 +1,35 @@
+"""Who may open which notice. Anything else is a 404, as if it did not exist."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from notices import rules
+from notices.models import Notice
+from portal.roles import STAFF_ROLES, Role, roles_of
+
+
+def get_notice_for_member(request: HttpRequest, pk: int) -> Notice:
+    """A current notice of someone in the caller's own household, once notices are visible."""
+    if Role.MEMBER not in roles_of(request.user):
+        raise Http404
+    if not rules.visible_to_members(timezone.localdate(), settings.NOTICES_AVAILABLE_FROM):
+        raise Http404
+    household = Q(member__account=request.user) | Q(member__insured__account=request.user)
+    return get_object_or_404(
+        Notice.objects.filter(
+            household, superseded_by__isnull=True, revoked_at__isnull=True
+        ).select_related("member"),
+        pk=pk,
+    )
+
+
+def get_notice_for_staff(request: HttpRequest, pk: int) -> Notice:
+    """Any notice, current or not, for 業務課 staff."""
+    if not roles_of(request.user) & STAFF_ROLES:
+        raise Http404
+    return get_object_or_404(Notice.objects.select_related("member"), pk=pk)

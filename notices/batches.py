@@ -1,0 +1,320 @@
+"""Issuing 資格情報のお知らせ in bulk: a batch of members split into chunks for task workers.
+
+The state lives in NoticeBatchItem rows, never in the task queue (django-tasks-db has no
+retries and no recovery of dead workers). So every step is idempotent:
+- each item is issued in its own short transaction that locks the item row with
+  `FOR UPDATE SKIP LOCKED` and only acts on a pending item: two workers, or a chunk run twice,
+  issue one notice per member (the unique constraint (batch, member) on Notice is the belt);
+- a killed worker rolls back the item it was on, which stays pending; `resume_batches`
+  enqueues chunks for whatever is pending, as often as it is called;
+- the batch is marked finished by a conditional UPDATE, so only one worker enqueues the
+  print file, and `build_print_file` does nothing once the file exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from members.models import Employer, Member
+from notices import render, services
+from notices.models import Notice, NoticeBatch, NoticeBatchItem
+
+# Progress is read through this module too (batches.batch_progress).
+from notices.progress import Progress as Progress
+from notices.progress import batch_progress as batch_progress
+from notices.progress import counts_by_status
+from portal import audit
+from portal.models import Insurer
+
+audit.register("notice.batch_start", "お知らせ一括交付の開始")
+audit.register("notice.batch_finish", "お知らせ一括交付の完了")
+audit.register("notice.batch_resume", "お知らせ一括交付の再開")
+
+logger = logging.getLogger(__name__)
+
+# Items per task: at most CHUNK_SIZE (tens of seconds of work, little to redo), and small
+# enough that a batch makes at least MIN_CHUNKS tasks, so several workers share even a small one.
+CHUNK_SIZE = 200
+MIN_CHUNKS = 20
+MIN_CHUNK_SIZE = 10
+
+Item = NoticeBatchItem
+PENDING, DONE, FAILED = Item.Status.PENDING, Item.Status.DONE, Item.Status.FAILED
+
+
+class BatchError(ValueError):
+    """Why a batch cannot start; the message is shown to staff as is (Japanese)."""
+
+
+# --- starting -------------------------------------------------------------------------------
+
+
+def targets(
+    scope: str, as_of: date, employer: Employer | None, members: Sequence[Member] | None
+) -> QuerySet[Member]:
+    if scope == NoticeBatch.Scope.ENROLLED:
+        return Member.objects.enrolled_on(as_of)
+    if scope == NoticeBatch.Scope.EMPLOYER:
+        if employer is None:
+            raise BatchError("事業所を選んでください。")
+        return Member.objects.enrolled_on(as_of).filter(employer=employer)
+    if scope == NoticeBatch.Scope.MEMBERS:
+        if not members:
+            raise BatchError("対象の加入者を1人以上指定してください。")
+        return Member.objects.filter(pk__in=[member.pk for member in members])
+    raise BatchError("対象の指定が正しくありません。")
+
+
+def start_batch(
+    *,
+    reason: str,
+    as_of: date,
+    scope: str,
+    employer: Employer | None = None,
+    members: Sequence[Member] | None = None,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    enqueue: bool = True,
+) -> NoticeBatch:
+    """Create the batch and one pending item per target member; enqueue the chunks on commit.
+
+    `enqueue=False` leaves the running to the caller (`manage.py issue_notices --wait`)."""
+    if reason not in Notice.Reason.values:
+        raise BatchError("交付理由が正しくありません。")
+    member_ids = list(
+        targets(scope, as_of, employer, members)
+        .order_by("kigo", "bango", "edaban")
+        .values_list("pk", flat=True)
+    )
+    if not member_ids:
+        raise BatchError("基準日時点で対象となる加入者がいません。何も開始していません。")
+    with transaction.atomic():
+        batch = NoticeBatch.objects.create(
+            reason=reason,
+            as_of=as_of,
+            scope=scope,
+            employer=employer if scope == NoticeBatch.Scope.EMPLOYER else None,
+            created_by=actor,
+            total=len(member_ids),
+        )
+        Item.objects.bulk_create(
+            (Item(batch=batch, member_id=pk) for pk in member_ids), batch_size=2000
+        )
+        audit.record(
+            "notice.batch_start",
+            request=request,
+            actor=actor,
+            target=batch,
+            target_label=str(batch),
+            detail={
+                "batch_id": batch.pk,
+                "reason": reason,
+                "as_of": as_of.isoformat(),
+                "scope": scope,
+                "employer": employer.kigo if employer else None,
+                "total": len(member_ids),
+            },
+        )
+        if enqueue:
+            transaction.on_commit(lambda: enqueue_pending(batch.pk))
+    return batch
+
+
+# --- chunks ---------------------------------------------------------------------------------
+
+
+def pending_chunks(batch_id: int, size: int | None = None) -> Iterator[list[int]]:
+    """The pending items' ids in 記号・番号・枝番 order, cut only between households, so one
+    household's e-mail goes out once, after all its notices."""
+    rows = (
+        Item.objects.filter(batch_id=batch_id, status=PENDING)
+        .order_by("member__kigo", "member__bango", "member__edaban", "pk")
+        .values_list("pk", "member__kigo", "member__bango")
+    )
+    if size is None:
+        size = chunk_size(Item.objects.filter(batch_id=batch_id, status=PENDING).count())
+    chunk: list[int] = []
+    household: tuple[str, str] | None = None
+    for pk, kigo, bango in rows.iterator(chunk_size=2000):
+        if len(chunk) >= size and (kigo, bango) != household:
+            yield chunk
+            chunk = []
+        chunk.append(pk)
+        household = (kigo, bango)
+    if chunk:
+        yield chunk
+
+
+def chunk_size(pending: int) -> int:
+    return max(min(CHUNK_SIZE, math.ceil(pending / MIN_CHUNKS)), min(MIN_CHUNK_SIZE, CHUNK_SIZE))
+
+
+def enqueue_pending(batch_id: int) -> int:
+    """Enqueue a task per chunk of pending items; finish the batch if nothing is pending."""
+    from notices.tasks import run_chunk_task
+
+    chunks = 0
+    for chunk in pending_chunks(batch_id):
+        run_chunk_task.enqueue(batch_id, chunk)
+        chunks += 1
+    if not chunks:
+        finish_if_done(batch_id)
+    return chunks
+
+
+@dataclass
+class ChunkResult:
+    done: list[int]  # member ids
+    failed: int = 0
+    skipped: int = 0  # not pending any more, or being issued by another worker right now
+
+    def as_dict(self) -> dict[str, int]:
+        return {"done": len(self.done), "failed": self.failed, "skipped": self.skipped}
+
+
+def run_chunk(batch_id: int, item_ids: Iterable[int]) -> ChunkResult:
+    """Issue the chunk's pending items, one short transaction each; then the household
+    e-mails, then finish the batch if it was the last chunk. Safe to run any number of times."""
+    result = ChunkResult(done=[])
+    batch = NoticeBatch.objects.filter(pk=batch_id).select_related("created_by").first()
+    if batch is None:
+        return result
+    insurer = Insurer.current()  # read once per chunk, not once per notice
+    for item_id in item_ids:
+        outcome, member_id = _issue_item(batch, item_id, insurer)
+        if outcome == DONE:
+            result.done.append(member_id)
+        elif outcome == FAILED:
+            result.failed += 1
+        else:
+            result.skipped += 1
+    if result.done:
+        try:
+            services.notify_household(result.done)
+        except Exception:
+            # The notices are issued; a mail server hiccup must not turn the chunk into a retry.
+            logger.exception("household e-mails for notice batch %s failed", batch_id)
+    finish_if_done(batch_id)
+    return result
+
+
+def _issue_item(batch: NoticeBatch, item_id: int, insurer: Insurer | None) -> tuple[str, int]:
+    now = timezone.now()
+    with transaction.atomic():
+        item = (
+            Item.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("member")
+            .filter(pk=item_id, batch=batch, status=PENDING)
+            .first()
+        )
+        if item is None:
+            return "skipped", 0
+        try:
+            with transaction.atomic():
+                notice = services.issue_notice(
+                    item.member,
+                    batch.reason,
+                    now=now,
+                    actor=batch.created_by,
+                    batch=batch,
+                    insurer=insurer,
+                    notify=False,
+                )
+        except IntegrityError:
+            # The belt: a notice of this batch for this member exists already (only possible
+            # if the item row was changed by hand); record it instead of issuing a second.
+            notice = Notice.objects.filter(batch=batch, member=item.member).first()
+            if notice is None:
+                raise
+        except (OperationalError, InterfaceError):
+            raise  # the database is gone: leave the item pending for a resume
+        except Exception as error:
+            logger.warning("notice batch %s item %s failed: %s", batch.pk, item.pk, type(error))
+            item.status, item.error, item.finished_at = FAILED, failure_reason(error), now
+            item.save(update_fields=["status", "error", "finished_at"])
+            return FAILED, item.member_id
+        item.status, item.notice, item.finished_at = DONE, notice, timezone.now()
+        item.save(update_fields=["status", "notice", "finished_at"])
+        return DONE, item.member_id
+
+
+def failure_reason(error: Exception) -> str:
+    """A short reason in Japanese for the staff page: never a number from the record."""
+    if isinstance(error, render.MissingGlyph):
+        characters = "".join(sorted(error.characters))[:20]
+        return f"お知らせの書体にない文字があるため作成できません(文字: {characters})。"
+    if isinstance(error, services.NoInsurer):
+        return "保険者情報が登録されていません。保険者情報を登録してから再度交付してください。"
+    return "予期しないエラーで作成できませんでした(システムログを確認してください)。"
+
+
+def finish_if_done(batch_id: int) -> bool:
+    """Mark the batch finished once nothing is pending: one caller wins the UPDATE and
+    enqueues the print file; every other call is a no-op."""
+    if Item.objects.filter(batch_id=batch_id, status=PENDING).exists():
+        return False
+    from notices.tasks import build_print_file_task
+
+    with transaction.atomic():
+        finished = NoticeBatch.objects.filter(
+            pk=batch_id, status=NoticeBatch.Status.RUNNING
+        ).update(status=NoticeBatch.Status.FINISHED, finished_at=timezone.now())
+        if finished:
+            batch = NoticeBatch.objects.get(pk=batch_id)
+            counts = counts_by_status(batch_id)
+            audit.record(
+                "notice.batch_finish",
+                target=batch,
+                target_label=str(batch),
+                detail={"batch_id": batch_id, "done": counts[DONE], "failed": counts[FAILED]},
+            )
+            if counts[DONE]:
+                transaction.on_commit(lambda: build_print_file_task.enqueue(batch_id))
+    return bool(finished)
+
+
+# --- resuming -------------------------------------------------------------------------------
+
+
+def resume_batch(
+    batch: NoticeBatch, *, actor: Any = None, request: HttpRequest | None = None
+) -> int:
+    """Enqueue chunks for the batch's pending items (a killed worker leaves its task marked
+    running forever, and its items pending). Also enqueues a missing print file."""
+    from notices.tasks import build_print_file_task
+
+    chunks = 0
+    if batch.status == NoticeBatch.Status.RUNNING:
+        chunks = enqueue_pending(batch.pk)
+    elif batch.print_file or not counts_by_status(batch.pk)[DONE]:
+        return 0  # finished, and its print file made (or nothing to print)
+    else:
+        build_print_file_task.enqueue(batch.pk)
+    audit.record(
+        "notice.batch_resume",
+        request=request,
+        actor=actor,
+        target=batch,
+        target_label=str(batch),
+        detail={"batch_id": batch.pk, "chunks": chunks},
+    )
+    return chunks
+
+
+def resume_batches() -> int:
+    """Resume every unfinished batch (and finished ones without their print file). Any
+    number of calls are safe: a chunk whose items are done does nothing."""
+    batches = NoticeBatch.objects.filter(
+        Q(status=NoticeBatch.Status.RUNNING) | Q(status=NoticeBatch.Status.FINISHED, print_file="")
+    ).order_by("pk")
+    return sum(resume_batch(batch) for batch in batches)

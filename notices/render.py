@@ -1,0 +1,171 @@
+"""The one renderer of 資格情報のお知らせ: template -> HTML -> PDF (WeasyPrint).
+
+It fetches nothing from outside: the stylesheet is handed over as a string, the QR code is an
+inline SVG `data:` URI, and the URL fetcher refuses every other scheme and any file outside the
+project's static directory. Every character must be in the embedded fonts: a missing glyph
+raises MissingGlyph instead of printing an empty box on someone's name.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import qrcode
+from django.conf import settings
+from django.template.loader import render_to_string
+from fontTools.ttLib import TTFont
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from notices.verification import verification_url
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+STYLESHEET = STATIC_DIR / "css" / "notice-pdf.css"
+# IPAex Gothic for the text; IPAmj Mincho (58,000 glyphs, the registry of names in Japan's
+# family registers) as the fallback for the rare kanji IPAex lacks, e.g. 𠮷.
+FONT_FILES = (
+    Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
+    Path("/usr/share/fonts/truetype/ipamj/ipamjm.ttf"),
+)
+
+
+class MissingGlyph(ValueError):
+    def __init__(self, characters: set[str]) -> None:
+        listed = " ".join(f"{ch} (U+{ord(ch):04X})" for ch in sorted(characters))
+        super().__init__(f"characters without a glyph in the notice fonts: {listed}")
+        self.characters = characters
+
+
+class RefusingFetcher(URLFetcher):
+    """Lets through `data:` URIs and the project's own static files, nothing else."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> Any:
+        if url.startswith("data:") or _is_static_file(url):
+            return super().fetch(url, headers)
+        self.refused.append(url)
+        logger.warning("notice renderer refused to fetch %s", url[:100])
+        raise ValueError("the notice renderer fetches nothing from outside")
+
+
+def _is_static_file(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return False
+    path = Path(unquote(parts.path)).resolve()
+    return path.is_relative_to(STATIC_DIR.resolve()) and path.is_file()
+
+
+@functools.cache
+def _covered_codepoints() -> frozenset[int]:
+    covered: set[int] = set()
+    for path in FONT_FILES:
+        if path.exists():
+            covered |= set(TTFont(path, lazy=True).getBestCmap())
+    return frozenset(covered)
+
+
+def missing_glyphs(texts: Iterable[str]) -> set[str]:
+    covered = _covered_codepoints()
+    return {ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in covered}
+
+
+def check_glyphs(texts: Iterable[str]) -> None:
+    missing = missing_glyphs(texts)
+    if missing:
+        raise MissingGlyph(missing)
+
+
+@functools.cache
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+@functools.cache
+def _stylesheet() -> CSS:
+    return CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=_font_config())
+
+
+def qr_data_uri(url: str) -> str:
+    """The QR code as an SVG path, one rectangle per run of dark modules in a row: far fewer
+    path commands than one square per module, which is what WeasyPrint spends its time on."""
+    code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    commands = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                commands.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    size = len(matrix)
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path d="{"".join(commands)}" fill="#000"/></svg>'
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _as_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def notice_context(snapshot: dict[str, Any], public_id: str) -> dict[str, Any]:
+    """What the templates need: the snapshot, its dates as dates, and the QR code."""
+    url = verification_url(public_id)
+    return {
+        **snapshot,
+        "birth_date": _as_date(snapshot["birth_date"]),
+        "acquired_on": _as_date(snapshot["acquired_on"]),
+        "issued_on": _as_date(snapshot["issued_on"]),
+        "verification_url": url,
+        "qr": qr_data_uri(url),
+    }
+
+
+def _texts(snapshot: dict[str, Any]) -> list[str]:
+    return [str(value) for value in snapshot.values() if isinstance(value, str)]
+
+
+def render_html(notices: Sequence[tuple[dict[str, Any], str]]) -> str:
+    """The PDF's HTML for one or more notices (snapshot, public id), one A4 page each."""
+    for snapshot, _ in notices:
+        check_glyphs(_texts(snapshot))
+    contexts = [notice_context(snapshot, public_id) for snapshot, public_id in notices]
+    return render_to_string("notices/notice_document.html", {"notices": contexts})
+
+
+def render_pdf(
+    notices: Sequence[tuple[dict[str, Any], str]], fetcher: RefusingFetcher | None = None
+) -> bytes:
+    html = HTML(
+        string=render_html(notices),
+        base_url=STATIC_DIR.as_uri() + "/",
+        url_fetcher=fetcher or RefusingFetcher(),
+    )
+    buffer = io.BytesIO()
+    html.write_pdf(
+        buffer, stylesheets=[_stylesheet()], font_config=_font_config(), uncompressed_pdf=False
+    )
+    return buffer.getvalue()

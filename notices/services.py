@@ -1,0 +1,202 @@
+"""Issuing 資格情報のお知らせ: one at a time here, in bulk in notices.batches.
+
+A notice is a snapshot of what it shows, rendered once and stored; the PDF a member downloads
+later is that stored file, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from members.households import Household
+from members.models import Member
+from notices import render, rules
+from notices.models import Notice, NoticeBatch
+from notices.verification import new_public_id
+from portal import audit
+from portal.models import Insurer
+
+audit.register("notice.issue", "資格情報のお知らせの交付")
+audit.register("notice.view", "資格情報のお知らせの閲覧")
+audit.register("notice.download", "資格情報のお知らせのダウンロード")
+audit.register("notice.verify", "お知らせの確認ページの閲覧")
+
+logger = logging.getLogger(__name__)
+
+
+class NoInsurer(Exception):
+    """The insurer's own data (保険者番号, 名称) must exist before any notice can be issued."""
+
+
+def digits_decision(member: Member) -> rules.DigitsDecision:
+    return rules.digits_decision(
+        acquired_on=member.acquired_on,
+        lost_on=member.lost_on,
+        number_status=member.mynumber_status,
+        last4=member.mynumber_last4,
+        cutoff=settings.NOTICE_CUTOFF_DATE,
+    )
+
+
+def build_snapshot(member: Member, insurer: Insurer, issued_on: date) -> dict[str, Any]:
+    """Every field the notice shows, as it shows them. The last four digits only when the
+    rule allows; the full number is never read."""
+    decision = digits_decision(member)
+    return {
+        "kigo": member.kigo,
+        "bango": member.bango,
+        "edaban": member.edaban,
+        "insured_kind": "本人(被保険者)" if member.is_insured_person else "家族(被扶養者)",
+        "name": member.name,
+        "name_kana": member.name_kana,
+        "birth_date": member.birth_date.isoformat(),
+        "acquired_on": member.acquired_on.isoformat(),
+        "insurer_number": insurer.insurer_number,
+        "insurer_name": insurer.name,
+        "business_phone": insurer.business_phone,
+        "helpdesk_phone": insurer.helpdesk_phone,
+        "last4": member.mynumber_last4 if decision.shows else "",
+        "digits_reason": decision.reason,
+        "digits_message": decision.message,
+        "issued_on": issued_on.isoformat(),
+    }
+
+
+def issue_notice(
+    member: Member,
+    reason: str,
+    *,
+    now: datetime,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    batch: NoticeBatch | None = None,
+    insurer: Insurer | None = None,
+    notify: bool = True,
+) -> Notice:
+    """Issue the member's next notice, supersede the current one, store its PDF."""
+    insurer = insurer or Insurer.current()
+    if insurer is None:
+        raise NoInsurer("保険者情報が登録されていません。")
+    with transaction.atomic():
+        # Locks the member row: two issues for the same member take turns for the version.
+        Member.objects.select_for_update().filter(pk=member.pk).only("pk").get()
+        snapshot = build_snapshot(member, insurer, timezone.localdate(now))
+        previous = Notice.objects.filter(
+            member=member, superseded_by__isnull=True, revoked_at__isnull=True
+        ).first()
+        version = (Notice.objects.filter(member=member).aggregate(v=Max("version"))["v"] or 0) + 1
+        notice = Notice.objects.create(
+            member=member,
+            version=version,
+            reason=reason,
+            issued_at=now,
+            issued_on=timezone.localdate(now),
+            issued_by=actor,
+            batch=batch,
+            snapshot=snapshot,
+            shows_last4=bool(snapshot["last4"]),
+            public_id=new_public_id(),
+        )
+        if previous is not None:
+            previous.superseded_by = notice
+            previous.save(update_fields=["superseded_by"])
+        store_pdf(notice)
+        audit.record(
+            "notice.issue",
+            request=request,
+            actor=actor,
+            target=member,
+            target_label=str(member),
+            detail={
+                "notice_id": notice.pk,
+                "version": version,
+                "reason": reason,
+                "shows_last4": notice.shows_last4,
+                "batch_id": batch.pk if batch else None,
+            },
+        )
+        if notify:
+            transaction.on_commit(lambda: notify_household([member.pk]))
+    return notice
+
+
+def store_pdf(notice: Notice) -> None:
+    pdf = render.render_pdf([(notice.snapshot, notice.public_id)])
+    name = f"notices/{notice.issued_on:%Y/%m}/{notice.public_id}.pdf"
+    notice.pdf.save(name, ContentFile(pdf), save=False)
+    notice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    notice.save(update_fields=["pdf", "pdf_sha256"])
+
+
+def pdf_bytes(notice: Notice) -> bytes:
+    with notice.pdf.open("rb") as stored:
+        return stored.read()
+
+
+def current_notices(members: list[Member] | QuerySet[Member]) -> dict[int, Notice]:
+    notices = Notice.objects.filter(
+        member__in=members, superseded_by__isnull=True, revoked_at__isnull=True
+    ).defer("snapshot")
+    return {notice.member_id: notice for notice in notices}
+
+
+@dataclass(frozen=True)
+class HouseholdNotices:
+    visible: bool
+    available_from: date
+    rows: list[tuple[Member, Notice | None]]
+
+
+def household_notices(household: Household | None, day: date) -> HouseholdNotices | None:
+    """Each person's current notice, for the member's dashboard; hidden before availability."""
+    if household is None:
+        return None
+    available_from = settings.NOTICES_AVAILABLE_FROM
+    if not rules.visible_to_members(day, available_from):
+        return HouseholdNotices(False, available_from, [])
+    current = current_notices(household.people)
+    rows = [(person, current.get(person.pk)) for person in household.people]
+    return HouseholdNotices(True, available_from, rows)
+
+
+def notify_household(member_ids: list[int]) -> int:
+    """One e-mail per household with a new notice: only the insured person's name in it."""
+    heads = (
+        Member.objects.filter(pk__in=member_ids)
+        .select_related("insured__account", "account")
+        .only("pk", "insured", "account", "name")
+    )
+    sent = 0
+    seen: set[int] = set()
+    insurer = Insurer.current()
+    for member in heads:
+        head = member.insured or member
+        account = head.account
+        if account is None or head.pk in seen or not account.email:
+            continue
+        seen.add(head.pk)
+        context = {"name": head.name, "insurer": insurer, "url": settings.PORTAL_BASE_URL}
+        message = EmailMultiAlternatives(
+            subject=render_to_string("notices/email/new_notice_subject.txt", context).strip(),
+            body=render_to_string("notices/email/new_notice.txt", context),
+            to=[account.email],
+        )
+        message.attach_alternative(
+            render_to_string("notices/email/new_notice.html", context), "text/html"
+        )
+        message.send()
+        sent += 1
+    return sent

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from members.access import get_member_for_staff
+from notices import render as renderer
+from notices import services
+from notices.access import get_notice_for_member, get_notice_for_staff
+from notices.models import Notice
+from notices.verification import public_id_from
+from portal import audit, ratelimit
+from portal.roles import STAFF_ROLES, Role, role_required
+
+VERIFY_LIMIT = 60  # lookups per address per ten minutes: plenty for people, little for a scan
+VERIFY_WINDOW = 600
+
+
+def _pdf_response(notice: Notice) -> FileResponse:
+    # No 記号・番号 in the name: joined up they could look like a full number to any scanner.
+    filename = f"shikaku-oshirase-{notice.member.edaban}-v{notice.version}.pdf"
+    response = FileResponse(
+        notice.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(Role.MEMBER)
+@require_GET
+def member_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_notice_for_member(request, pk)
+    audit.record(
+        "notice.view",
+        request=request,
+        target=notice.member,
+        target_label=str(notice.member),
+        detail={"notice_id": notice.pk, "version": notice.version},
+    )
+    context = renderer.notice_context(notice.snapshot, notice.public_id)
+    return render(request, "notices/notice_page.html", {"notice": context, "record": notice})
+
+
+@role_required(Role.MEMBER)
+@require_GET
+def member_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_notice_for_member(request, pk)
+    audit.record(
+        "notice.download",
+        request=request,
+        target=notice.member,
+        target_label=str(notice.member),
+        detail={"notice_id": notice.pk, "version": notice.version},
+    )
+    return _pdf_response(notice)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def staff_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_notice_for_staff(request, pk)
+    audit.record(
+        "notice.download",
+        request=request,
+        target=notice.member,
+        target_label=str(notice.member),
+        detail={"notice_id": notice.pk, "version": notice.version, "staff": True},
+    )
+    return _pdf_response(notice)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def staff_issue(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_for_staff(request, pk)
+    reason = request.POST.get("reason", "")
+    if reason not in {Notice.Reason.REISSUE, Notice.Reason.ENROLMENT, Notice.Reason.CHANGE}:
+        messages.error(request, "交付理由を選んでください。")
+        return redirect("members:staff_member", pk=member.pk)
+    try:
+        notice = services.issue_notice(
+            member, reason, now=timezone.now(), actor=request.user, request=request
+        )
+    except (services.NoInsurer, renderer.MissingGlyph) as error:
+        messages.error(request, f"お知らせを交付できませんでした: {error}")
+    else:
+        messages.success(request, f"資格情報のお知らせ(第{notice.version}版)を交付しました。")
+    return redirect("members:staff_member", pk=member.pk)
+
+
+@never_cache
+@require_GET
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    ip = audit.client_ip(request) or "unknown"
+    if ratelimit.exhausted("notice-verify", ip, limit=VERIFY_LIMIT, window=VERIFY_WINDOW):
+        return render(request, "429.html", status=429)
+    ratelimit.fail("notice-verify", ip, window=VERIFY_WINDOW)
+    public_id = public_id_from(token)
+    notice = (
+        Notice.objects.select_related("member").filter(public_id=public_id).first()
+        if public_id
+        else None
+    )
+    if notice is None:
+        raise Http404
+    audit.record(
+        "notice.verify",
+        request=request,
+        target=notice.member,
+        target_label=str(notice.member),
+        detail={"notice_id": notice.pk, "state": notice.state},
+    )
+    snapshot = notice.snapshot
+    context = {
+        "state": notice.state,
+        "issued_on": notice.issued_on,
+        "name": services.rules.masked_name(snapshot["name"]),
+        "kigo": services.rules.masked_digits(snapshot["kigo"]),
+        "bango": services.rules.masked_digits(snapshot["bango"], keep=1),
+        "insurer_name": snapshot["insurer_name"],
+    }
+    return render(request, "notices/verify.html", context)

@@ -1,0 +1,481 @@
+"""Bulk issuing of 資格情報のお知らせ: batches, chunks, failures, progress, the print file, the
+staff pages and the command. Real task workers (two at once, one killed) are in
+test_notice_batch_workers.py."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from datetime import UTC as utc
+from datetime import date, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+from pypdf import PdfReader
+
+from members.models import Member
+from notices import batches, print_file, render
+from notices.batch_forms import parse_member_lines
+from notices.models import Notice, NoticeBatch, NoticeBatchItem
+from notices.pdfjoin import PdfJoiner, PdfJoinError
+from portal.demo import ensure_insurer, load_demo_roster
+from portal.models import AuditEvent
+from tests.factories import make_employer, make_member
+
+CUTOFF = date(2024, 9, 30)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def roster(db):
+    ensure_insurer()
+    load_demo_roster()
+    return Member.objects.enrolled_on(CUTOFF)
+
+
+def _run_all(batch: NoticeBatch) -> None:
+    for chunk in batches.pending_chunks(batch.pk):
+        batches.run_chunk(batch.pk, chunk)
+
+
+def _start(**kwargs) -> NoticeBatch:
+    options = {"reason": Notice.Reason.INITIAL, "as_of": CUTOFF, "scope": "enrolled"}
+    return batches.start_batch(**(options | kwargs))
+
+
+def _chunk_tasks() -> list[DBTaskResult]:
+    return list(DBTaskResult.objects.filter(task_path="notices.tasks.run_chunk_task"))
+
+
+# --- issuing --------------------------------------------------------------------------------
+
+
+def test_a_batch_over_the_demo_roster_issues_one_notice_per_enrolled_member(
+    roster, clerk, member, django_capture_on_commit_callbacks
+):
+    household = Member.objects.get(kigo="1201", bango="1", edaban="00")
+    household.account = member
+    household.save()
+    enrolled = set(roster.values_list("pk", flat=True))
+    assert 10 < len(enrolled) < Member.objects.count()  # someone had left by the cut-off
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = _start(actor=clerk)
+    assert batch.total == len(enrolled)
+    # Enqueued on commit: chunks covering every item once.
+    enqueued = [pk for task in _chunk_tasks() for pk in task.args_kwargs["args"][1]]
+    assert sorted(enqueued) == sorted(batch.items.values_list("pk", flat=True))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _run_all(batch)
+    notices = Notice.objects.filter(batch=batch)
+    assert Counter(notices.values_list("member_id", flat=True)) == Counter(enrolled)
+    assert set(notices.values_list("reason", flat=True)) == {"initial"}
+    assert set(notices.values_list("issued_by", flat=True)) == {clerk.pk}
+    batch.refresh_from_db()
+    assert batch.status == NoticeBatch.Status.FINISHED and batch.finished_at
+    assert not batch.items.exclude(status="done").exists()
+    assert all(item.notice.member_id == item.member_id for item in batch.items.all())
+    actions = Counter(AuditEvent.objects.values_list("action", flat=True))
+    assert actions["notice.batch_start"] == 1
+    assert actions["notice.issue"] == len(enrolled)
+    assert actions["notice.batch_finish"] == 1
+    # One e-mail for the linked household (four members), none for households without a login.
+    assert [message.to for message in mail.outbox] == [[member.email]]
+    # The print file is enqueued once the last chunk finishes.
+    assert DBTaskResult.objects.filter(task_path="notices.tasks.build_print_file_task").count() == 1
+
+
+def test_a_batch_by_employer_takes_only_that_employers_enrolled_members(roster):
+    employer = make_employer("1202")
+    batch = _start(scope="employer", employer=employer)
+    _run_all(batch)
+    expected = set(roster.filter(employer=employer).values_list("pk", flat=True))
+    assert expected and set(Notice.objects.values_list("member_id", flat=True)) == expected
+    assert batch.total == len(expected)
+
+
+def test_a_batch_needs_targets_and_a_known_reason(roster):
+    with pytest.raises(batches.BatchError, match="事業所を選んでください"):
+        _start(scope="employer")
+    with pytest.raises(batches.BatchError, match="交付理由"):
+        _start(reason="whim")
+    with pytest.raises(batches.BatchError, match="対象となる加入者がいません"):
+        _start(as_of=date(1950, 1, 1))
+    assert not NoticeBatch.objects.exists()
+
+
+def test_running_a_chunk_twice_issues_nothing_twice(roster):
+    batch = _start()
+    chunks = list(batches.pending_chunks(batch.pk))
+    first = batches.run_chunk(batch.pk, chunks[0])
+    again = batches.run_chunk(batch.pk, chunks[0])
+    assert len(first.done) == len(chunks[0]) and again.as_dict() == {
+        "done": 0,
+        "failed": 0,
+        "skipped": len(chunks[0]),
+    }
+    assert Notice.objects.count() == len(chunks[0])
+    # A resume enqueues every pending item once more; the duplicates change nothing either.
+    batches.resume_batches()
+    batches.resume_batches()
+    for task in _chunk_tasks():
+        batches.run_chunk(*task.args_kwargs["args"])
+    assert Counter(Notice.objects.values_list("member_id", flat=True)).most_common(1)[0][1] == 1
+    assert Notice.objects.count() == batch.total
+
+
+def test_chunks_keep_households_together(roster, monkeypatch):
+    monkeypatch.setattr(batches, "CHUNK_SIZE", 3)
+    batch = _start()
+    chunks = list(batches.pending_chunks(batch.pk))
+    households = [
+        {(i.member.kigo, i.member.bango) for i in NoticeBatchItem.objects.filter(pk__in=chunk)}
+        for chunk in chunks
+    ]
+    seen: set = set()
+    for chunk_households in households:
+        assert not chunk_households & seen
+        seen |= chunk_households
+    assert sorted(pk for chunk in chunks for pk in chunk) == sorted(
+        batch.items.values_list("pk", flat=True)
+    )
+
+
+def test_failures_are_recorded_with_reasons_and_the_batch_still_finishes(db):
+    ensure_insurer()
+    good = make_member(bango="3", name="佐藤　一郎")
+    bad = make_member(bango="4", name="佐藤　😀")
+    batch = _start()
+    _run_all(batch)
+    batch.refresh_from_db()
+    assert batch.status == NoticeBatch.Status.FINISHED
+    failed = batch.items.get(member=bad)
+    assert failed.status == "failed" and failed.notice is None
+    assert "書体にない文字" in failed.error and "😀" in failed.error
+    assert not re.search(r"[0-9]", failed.error)
+    assert batch.items.get(member=good).status == "done"
+    progress = batches.batch_progress(batch)
+    assert (progress.done, progress.failed, progress.pending) == (1, 1, 0)
+    assert [item.member for item in progress.failures] == [bad]
+
+
+def test_without_insurer_data_every_item_fails_with_that_reason(db):
+    make_member(bango="3")
+    batch = _start()
+    _run_all(batch)
+    item = batch.items.get()
+    assert item.status == "failed" and "保険者情報が登録されていません" in item.error
+
+
+def test_progress_counts_rate_and_time_left(db):
+    ensure_insurer()
+    members = [make_member(bango=str(n)) for n in range(1, 11)]
+    batch = _start()
+    start = datetime(2024, 10, 1, 9, 0, tzinfo=utc)
+    items = list(batch.items.order_by("pk"))
+    for n, item in enumerate(items[:5]):
+        item.status = "done" if n else "failed"
+        item.finished_at = start + timedelta(seconds=2 * n)
+        item.save()
+    progress = batches.batch_progress(batch, now=start + timedelta(seconds=10))
+    assert (progress.total, progress.done, progress.failed, progress.pending) == (10, 4, 1, 5)
+    assert progress.processed == 5 and progress.percent == 50
+    # Four more after the first, in ten seconds: 0.4 a second; five pending take 12.5 s.
+    assert progress.rate == pytest.approx(0.4)
+    assert progress.eta == timedelta(seconds=12) and progress.eta_label == "約12秒"
+    assert len(members) == 10
+
+
+# --- the print file -------------------------------------------------------------------------
+
+
+def test_the_print_file_holds_every_notice_sorted_by_employer_and_number(db, monkeypatch):
+    monkeypatch.setattr(print_file, "PAGES_PER_PART", 4)  # two parts, joined
+    ensure_insurer()
+    second, first = make_employer("1305", "第二工業"), make_employer("1201")
+    # Created out of order, numbers that sort differently as text (10 before 2).
+    for employer, bango in [(second, "2"), (first, "10"), (first, "2"), (second, "1")]:
+        insured = make_member(employer, bango=bango, name="佐藤　一郎")
+        if bango == "2":
+            make_member(insured=insured, edaban="01", relation="子", name="佐藤　次郎")
+    batch = _start()
+    _run_all(batch)
+    batch.refresh_from_db()
+    assert not batch.print_file
+    assert print_file.build_print_file(batch.pk)
+    assert not print_file.build_print_file(batch.pk)  # idempotent: the file stays
+    batch.refresh_from_db()
+    reader = PdfReader(batch.print_file.path)
+    assert len(reader.pages) == Notice.objects.filter(batch=batch).count() == 6
+    order = [
+        re.search(r"(\d+) - (\d+)\W枝番 (\d+)", page.extract_text()).groups()
+        for page in reader.pages
+    ]
+    assert order == [
+        ("1201", "2", "00"),
+        ("1201", "2", "01"),
+        ("1201", "10", "00"),
+        ("1305", "1", "00"),
+        ("1305", "2", "00"),
+        ("1305", "2", "01"),
+    ]
+
+
+def test_joined_parts_keep_their_pages_fonts_and_text(monkeypatch):
+    monkeypatch.setattr(print_file, "PAGES_PER_PART", 2)
+    snapshot = {
+        "kigo": "1201", "bango": "1", "edaban": "00", "insured_kind": "本人(被保険者)",
+        "name": "髙橋　𠮷男", "name_kana": "タカハシ　ヨシオ", "birth_date": "1985-04-01",
+        "acquired_on": "2010-04-01", "insurer_number": "06139992", "insurer_name": "健保",
+        "business_phone": "03-0000-0000", "helpdesk_phone": "03-0000-0001", "last4": "",
+        "digits_reason": "no_number", "digits_message": "", "issued_on": "2024-10-01",
+    }  # fmt: skip
+    # A stored notice is PDF 1.7 with object streams: the joiner refuses it, never guesses.
+    with pytest.raises(PdfJoinError):
+        PdfJoiner(io.BytesIO()).add(render.render_pdf([(snapshot, "0" * 32)]))
+    notices = [(snapshot | {"bango": str(n)}, f"{n:032d}") for n in range(3)]
+    target = io.BytesIO()
+    assert print_file.write_print_pdf(notices, target) == 3
+    reader = PdfReader(io.BytesIO(target.getvalue()), strict=True)
+    texts = [page.extract_text() for page in reader.pages]
+    assert [re.search(r"記号・番号 1201 - (\d+)", t).group(1) for t in texts] == ["0", "1", "2"]
+    assert all("髙橋　𠮷男" in text for text in texts)
+
+
+def test_no_print_file_before_the_batch_is_finished(roster):
+    batch = _start()
+    chunk = next(batches.pending_chunks(batch.pk, size=2))
+    batches.run_chunk(batch.pk, chunk)
+    assert not print_file.build_print_file(batch.pk)
+
+
+# --- staff pages ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["clerk", "supervisor"])
+def test_staff_start_a_batch_and_follow_it(client, roster, role, request):
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    page = client.get(reverse("notices:batches"))
+    assert page.status_code == 200
+    assert 'value="2024-09-30"' in page.content.decode()
+    response = client.post(
+        reverse("notices:batches"),
+        {"reason": "initial", "as_of": "令和6年9月30日", "scope": "enrolled"},
+    )
+    batch = NoticeBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "notices:batch_detail", args=[batch.pk]
+    )
+    assert batch.created_by == user and batch.total == roster.count()
+    detail = client.get(reverse("notices:batch_detail", args=[batch.pk])).content.decode()
+    assert '<meta http-equiv="refresh" content="5">' in detail
+    assert f"0 / {batch.total}人" in detail and "再開" in detail
+    _run_all(batch)
+    detail = client.get(reverse("notices:batch_detail", args=[batch.pk])).content.decode()
+    assert "http-equiv" not in detail and f"{batch.total} / {batch.total}人" in detail
+    assert "印刷用PDFを作成しています" in detail
+    print_file.build_print_file(batch.pk)
+    detail = client.get(reverse("notices:batch_detail", args=[batch.pk])).content.decode()
+    assert reverse("notices:batch_print", args=[batch.pk]) in detail
+    download = client.get(reverse("notices:batch_print", args=[batch.pk]))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    assert "attachment" in download["Content-Disposition"]
+    assert len(PdfReader(io.BytesIO(b"".join(download.streaming_content))).pages) == batch.total
+    event = AuditEvent.objects.get(action="notice.batch_print_download")
+    assert event.actor == user and event.target_id == str(batch.pk)
+
+
+def test_staff_start_a_batch_for_a_list_of_members(client, clerk, roster):
+    client.force_login(clerk)
+    response = client.post(
+        reverse("notices:batches"),
+        {
+            "reason": "reissue",
+            "as_of": "2024-09-30",
+            "scope": "members",
+            "members": "1201-1-00\n\n１２０１－１－１\n1202・101・00\n1201-1-00\n",
+        },
+    )
+    assert response.status_code == 302
+    batch = NoticeBatch.objects.get()
+    keys = {(i.member.kigo, i.member.bango, i.member.edaban) for i in batch.items.all()}
+    assert keys == {("1201", "1", "00"), ("1201", "1", "01"), ("1202", "101", "00")}
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ("", "加入者を1行に1人ずつ入力してください"),
+        ("1201-1-00\n1201-1", "2行目: 「記号-番号-枝番」の形で入力してください"),
+        ("1201-1-00\nabc-1-00", "2行目: 記号は8桁以内の数字で入力してください"),
+        ("1201-99-00", "1201・99・00: 該当する加入者がいません"),
+    ],
+)
+def test_a_bad_member_list_starts_nothing(client, clerk, roster, members, message):
+    client.force_login(clerk)
+    response = client.post(
+        reverse("notices:batches"),
+        {"reason": "reissue", "as_of": "2024-09-30", "scope": "members", "members": members},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not NoticeBatch.objects.exists() and not DBTaskResult.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"scope": "employer"}, "事業所を選んでください"),
+        ({"as_of": "2024-13-40"}, "日付として正しくありません"),
+        ({"as_of": "1950-01-01"}, "対象となる加入者がいません"),
+        ({"reason": "whim"}, "正しく選択してください"),
+    ],
+)
+def test_a_bad_form_starts_nothing(client, clerk, roster, data, message):
+    client.force_login(clerk)
+    form = {"reason": "initial", "as_of": "2024-09-30", "scope": "enrolled"} | data
+    response = client.post(reverse("notices:batches"), form)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not NoticeBatch.objects.exists()
+
+
+def test_parse_member_lines_table():
+    cases = [
+        ("1201-15-00", [("1201", "15", "00")], []),
+        ("1201 15 1", [("1201", "15", "01")], []),
+        ("１２０１－１５－００", [("1201", "15", "00")], []),
+        ("1201−15−00\n1201-15-00", [("1201", "15", "00")], []),
+        ("1201-15", [], [1]),
+        ("1201-15-000", [], [1]),
+        ("\n\n1201-x-00", [], [3]),
+    ]
+    for text, keys, error_lines in cases:
+        parsed, errors = parse_member_lines(text)
+        assert parsed == keys, text
+        assert [error.line for error in errors] == error_lines, text
+
+
+def test_the_resume_button_enqueues_the_pending_items(client, clerk, roster):
+    batch = _start()
+    DBTaskResult.objects.all().delete()
+    client.force_login(clerk)
+    response = client.post(reverse("notices:batch_resume", args=[batch.pk]))
+    assert response.status_code == 302
+    assert sum(len(t.args_kwargs["args"][1]) for t in _chunk_tasks()) == batch.total
+    assert AuditEvent.objects.filter(action="notice.batch_resume", actor=clerk).count() == 1
+
+
+def test_the_print_link_before_the_file_exists_goes_back_to_the_batch(client, clerk, roster):
+    batch = _start()
+    client.force_login(clerk)
+    response = client.get(reverse("notices:batch_print", args=[batch.pk]), follow=True)
+    assert "印刷用PDFはまだできていません" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="notice.batch_print_download").exists()
+
+
+def test_failures_on_the_batch_page_are_audited(client, clerk, db):
+    ensure_insurer()
+    make_member(bango="4", name="佐藤　😀")
+    batch = _start()
+    _run_all(batch)
+    client.force_login(clerk)
+    page = client.get(reverse("notices:batch_detail", args=[batch.pk])).content.decode()
+    assert "失敗した加入者" in page and "書体にない文字" in page
+    assert AuditEvent.objects.filter(action="notice.batch_view", actor=clerk).exists()
+
+
+@pytest.mark.parametrize("role", ["member", "employer_user", "auditor"])
+def test_other_roles_get_a_404(client, roster, role, request):
+    batch = _start()
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(reverse("notices:batches")).status_code == 404
+    assert client.post(reverse("notices:batches"), {"scope": "enrolled"}).status_code == 404
+    assert client.get(reverse("notices:batch_detail", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("notices:batch_resume", args=[batch.pk])).status_code == 404
+    assert client.get(reverse("notices:batch_print", args=[batch.pk])).status_code == 404
+    assert NoticeBatch.objects.count() == 1
+
+
+def test_anonymous_visitors_are_sent_to_login(client, roster):
+    batch = _start()
+    for url in [
+        reverse("notices:batches"),
+        reverse("notices:batch_detail", args=[batch.pk]),
+        reverse("notices:batch_print", args=[batch.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_staff_home_links_to_the_batches(client, clerk):
+    client.force_login(clerk)
+    assert reverse("notices:batches") in client.get(reverse("staff_home")).content.decode()
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def test_issue_notices_wait_runs_the_batch_and_makes_the_print_file(roster):
+    out = io.StringIO()
+    call_command(
+        "issue_notices", "--reason", "initial", "--as-of", "2024-09-30", "--wait", stdout=out
+    )
+    batch = NoticeBatch.objects.get()
+    assert batch.status == NoticeBatch.Status.FINISHED and batch.print_file
+    assert Notice.objects.filter(batch=batch).count() == roster.count()
+    assert f"完了: 交付済={roster.count()} 失敗=0" in out.getvalue()
+    assert not _chunk_tasks()  # run here, nothing left for workers
+
+
+def test_issue_notices_for_an_employer_enqueues_chunks(roster, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("issue_notices", "--reason=initial", "--as-of=R6.9.30", "--employer=1305",
+                     stdout=io.StringIO())  # fmt: skip
+    batch = NoticeBatch.objects.get()
+    assert batch.employer.kigo == "1305" and batch.total == roster.filter(kigo="1305").count()
+    assert batch.items.filter(status="pending").count() == batch.total
+    assert sum(len(t.args_kwargs["args"][1]) for t in _chunk_tasks()) == batch.total
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--reason=whim", "--as-of=2024-09-30"], "--reason"),
+        (["--reason=initial", "--as-of=yesterday"], "--as-of"),
+        (["--reason=initial", "--as-of=2024-09-30", "--employer=9999"], "9999"),
+        (["--reason=initial", "--as-of=1950-01-01"], "対象となる加入者がいません"),
+    ],
+)
+def test_issue_notices_refuses_bad_arguments(roster, arguments, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("issue_notices", *arguments, stdout=io.StringIO())
+    assert not NoticeBatch.objects.exists()
+
+
+def test_resume_notice_batches_finishes_a_batch_whose_last_worker_died(
+    roster, django_capture_on_commit_callbacks
+):
+    batch = _start()
+    _run_all(batch)
+    # As if the worker died between its last item and marking the batch finished.
+    NoticeBatch.objects.filter(pk=batch.pk).update(status="running", finished_at=None)
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("resume_notice_batches", stdout=io.StringIO())
+    batch.refresh_from_db()
+    assert batch.status == NoticeBatch.Status.FINISHED and not _chunk_tasks()
+    assert DBTaskResult.objects.filter(task_path="notices.tasks.build_print_file_task").exists()
+    # Once the print file exists, resuming has nothing left to do.
+    print_file.build_print_file(batch.pk)
+    assert batches.resume_batches() == 0
+    assert DBTaskResult.objects.count() == 1

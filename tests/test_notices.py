@@ -1,0 +1,344 @@
+"""資格情報のお知らせ: issued, rendered, stored, downloaded, verified. The PDFs are parsed."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pypdfium2
+import pytest
+import zxingcpp
+from django.db import DatabaseError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+from weasyprint import HTML
+
+from members.services import register_my_number
+from notices import render, services
+from notices.models import Notice
+from notices.verification import token_for, verification_url
+from portal.models import AuditEvent
+from tests.factories import make_member, valid_my_number
+
+NUMBERS = {"insured": valid_my_number(31415926535), "spouse": valid_my_number(27182818284)}
+
+
+@pytest.fixture
+def household(db, insurer, member):
+    insured = make_member(
+        bango="15", name="髙橋　花子", name_kana="タカハシ　ハナコ", acquired_on=date(2010, 4, 1)
+    )
+    spouse = make_member(
+        insured=insured,
+        edaban="01",
+        relation="配偶者",
+        name="髙橋　𠮷男",
+        name_kana="タカハシ　ヨシオ",
+        acquired_on=date(2012, 6, 1),
+    )
+    # Joined after the cut-off: the notice shows no digits although a number is on file.
+    child = make_member(
+        insured=insured,
+        edaban="02",
+        relation="子",
+        name="髙橋　﨑",
+        name_kana="タカハシ　サキ",
+        birth_date=date(2024, 10, 20),
+        acquired_on=date(2024, 11, 1),
+    )
+    register_my_number(insured, NUMBERS["insured"], source="test")
+    register_my_number(spouse, NUMBERS["spouse"], source="test")
+    insured.account = member
+    insured.save()
+    return {"insured": insured, "spouse": spouse, "child": child}
+
+
+def _issue(person, reason=Notice.Reason.INITIAL):
+    return services.issue_notice(person, reason, now=timezone.now())
+
+
+def _text(pdf: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_notice_shows_its_fields_and_the_last_four_digits(household):
+    notice = _issue(household["insured"])
+    pages, text = _text(services.pdf_bytes(notice))
+    assert pages == 1
+    for expected in [
+        "資格情報のお知らせ",
+        "髙橋　花子",
+        "タカハシ　ハナコ",
+        "1201",
+        "昭和60年4月1日",
+        "平成22年4月1日",
+        "06139992",
+        "日本自動車部品工業健康保険組合",
+        NUMBERS["insured"][-4:],
+        "03-3443-4256",
+        "03-5213-4467",
+        "切り取り線",  # the card-sized part is there
+        "これだけでは保険診療を受けられません",
+    ]:
+        assert expected in text, expected
+    assert NUMBERS["insured"] not in text.replace(" ", "").replace("\n", "")
+    assert NUMBERS["insured"][:8] not in text
+    assert notice.shows_last4 and notice.snapshot["last4"] == NUMBERS["insured"][-4:]
+    assert len(services.pdf_bytes(notice)) < 80_000
+
+
+def test_a_member_who_joined_after_the_cut_off_gets_no_digits_and_the_reason(household):
+    notice = _issue(household["child"], Notice.Reason.ENROLMENT)
+    _, text = _text(services.pdf_bytes(notice))
+    assert "表示なし" in text
+    assert "令和6年10月以降に加入" in text
+    assert not notice.shows_last4
+
+
+def test_rare_kanji_in_names_are_printed(household):
+    for person in household.values():
+        _, text = _text(services.pdf_bytes(_issue(person)))
+        assert person.name in text
+
+
+def test_a_character_without_a_glyph_is_an_error_not_a_blank_box(household):
+    person = household["insured"]
+    person.name = "髙橋　\U000f0001"  # private use: in no font
+    person.save()
+    with pytest.raises(render.MissingGlyph) as raised:
+        _issue(person)
+    assert "U+F0001" in str(raised.value)
+    assert not Notice.objects.filter(member=person).exists()
+
+
+def _qr_text(pdf: bytes) -> str:
+    page = pypdfium2.PdfDocument(pdf)[0]
+    image = page.render(scale=4).to_pil()
+    results = zxingcpp.read_barcodes(image)
+    assert len(results) == 1
+    return results[0].text
+
+
+def test_the_qr_code_reads_as_the_verification_url(household):
+    notice = _issue(household["insured"])
+    url = _qr_text(services.pdf_bytes(notice))
+    assert url == verification_url(notice.public_id)
+    assert "髙橋" not in url and "1201" not in url.split("/verify/")[1][:4]
+
+
+def test_a_new_notice_supersedes_the_current_one(household):
+    first = _issue(household["insured"])
+    second = _issue(household["insured"], Notice.Reason.REISSUE)
+    first.refresh_from_db()
+    assert (first.version, second.version) == (1, 2)
+    assert first.state == "superseded" and first.superseded_by == second
+    assert second.state == "current"
+    assert AuditEvent.objects.filter(action="notice.issue").count() == 2
+
+
+def test_the_stored_pdf_is_what_every_download_returns(client, household, member):
+    notice = _issue(household["insured"])
+    client.force_login(member)
+    first = b"".join(client.get(reverse("notices:member_notice_pdf", args=[notice.pk])))
+    second = b"".join(client.get(reverse("notices:member_notice_pdf", args=[notice.pk])))
+    assert first == second
+    assert hashlib.sha256(first).hexdigest() == notice.pdf_sha256
+    assert AuditEvent.objects.filter(action="notice.download", actor=member).count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"snapshot": {"name": "偽物"}},
+        {"shows_last4": False},
+        {"version": 9},
+        {"public_id": "guessable"},
+    ],
+)
+def test_an_issued_notice_cannot_be_rewritten(household, change):
+    notice = _issue(household["insured"])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Notice.objects.filter(pk=notice.pk).update(**change)
+
+
+def test_an_issued_notice_cannot_be_deleted_nor_its_pdf_replaced(household):
+    notice = _issue(household["insured"])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Notice.objects.filter(pk=notice.pk).delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Notice.objects.filter(pk=notice.pk).update(pdf_sha256="0" * 64)
+    Notice.objects.filter(pk=notice.pk).update(revoked_at=timezone.now())  # allowed
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:
+        _Recorder.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_renderer_fetches_nothing_from_outside():
+    server = HTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    outside = [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/tracker.png",
+        f"http://127.0.0.1:{port}/image.png",
+        f"http://127.0.0.1:{port}/style.css",
+    ]
+    evil = (
+        f'<html><head><link rel="stylesheet" href="{outside[3]}"></head><body>'
+        f'<img src="{outside[0]}"><img src="{outside[1]}"><img src="{outside[2]}">'
+        f'<p style="background: url({outside[0]})">x</p></body></html>'
+    )
+    fetcher = render.RefusingFetcher()
+    pdf = HTML(string=evil, base_url=render.STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
+    pdf = pdf.write_pdf()
+    server.shutdown()
+    assert _Recorder.hits == []
+    assert set(outside) <= set(fetcher.refused)
+    assert b"root:" not in pdf
+
+
+def test_names_cannot_smuggle_markup_into_the_pdf(household):
+    person = household["insured"]
+    person.name = '<img src="file:///etc/passwd">'
+    person.save()
+    _, text = _text(services.pdf_bytes(_issue(person)))
+    assert '<img src="file:///etc/passwd">' in text
+
+
+def test_the_verification_page_says_current_superseded_or_revoked(client, household):
+    first = _issue(household["insured"])
+    url = reverse("notices:verify", args=[token_for(first.public_id)])
+    page = client.get(url).content.decode()
+    assert "最新" in page and "髙橋 ○○" in page and "12**" in page
+    assert "花子" not in page and NUMBERS["insured"][-4:] not in page
+    _issue(household["insured"], Notice.Reason.REISSUE)
+    assert "置き換えられています" in client.get(url).content.decode()
+    Notice.objects.filter(pk=first.pk).update(revoked_at=timezone.now())
+    assert "無効" in client.get(url).content.decode()
+    assert AuditEvent.objects.filter(action="notice.verify").count() == 3
+
+
+@pytest.mark.parametrize("token", ["nothing", "abc:def", token_for("no-such-notice")])
+def test_a_forged_or_unknown_token_is_a_404(client, db, token):
+    assert client.get(reverse("notices:verify", args=[token])).status_code == 404
+
+
+def test_the_verification_page_is_rate_limited(client, household, monkeypatch):
+    from notices import views
+
+    monkeypatch.setattr(views, "VERIFY_LIMIT", 3)
+    notice = _issue(household["insured"])
+    url = reverse("notices:verify", args=[token_for(notice.public_id)])
+    statuses = [client.get(url).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_the_member_sees_the_households_notices_and_opens_them(client, household, member):
+    notices = {key: _issue(person) for key, person in household.items()}
+    client.force_login(member)
+    home = client.get(reverse("members:home")).content.decode()
+    for notice in notices.values():
+        assert reverse("notices:member_notice_pdf", args=[notice.pk]) in home
+    page = client.get(reverse("notices:member_notice", args=[notices["spouse"].pk]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "髙橋　𠮷男" in text
+    assert NUMBERS["spouse"][-4:] in text and NUMBERS["spouse"] not in text
+    assert AuditEvent.objects.filter(action="notice.view", actor=member).count() == 1
+
+
+def test_before_the_availability_date_members_see_no_notice(
+    client, household, member, time_machine
+):
+    notice = _issue(household["insured"])
+    time_machine.move_to(date(2024, 10, 14))
+    client.force_login(member)
+    assert "令和6年10月15日から" in client.get(reverse("members:home")).content.decode()
+    assert client.get(reverse("notices:member_notice", args=[notice.pk])).status_code == 404
+    time_machine.move_to(date(2024, 10, 15))
+    client.force_login(member)  # sessions last eight hours
+    assert client.get(reverse("notices:member_notice", args=[notice.pk])).status_code == 200
+
+
+def test_other_households_and_old_versions_are_404_for_members(
+    client, household, member, other_member
+):
+    old = _issue(household["insured"])
+    _issue(household["insured"], Notice.Reason.REISSUE)
+    client.force_login(member)
+    for name in ["notices:member_notice", "notices:member_notice_pdf"]:
+        assert client.get(reverse(name, args=[old.pk])).status_code == 404
+    current = Notice.objects.get(member=household["insured"], superseded_by__isnull=True)
+    client.force_login(other_member)
+    for name in ["notices:member_notice", "notices:member_notice_pdf"]:
+        assert client.get(reverse(name, args=[current.pk])).status_code == 404
+
+
+def test_staff_see_every_version_and_issue_one_by_hand(client, household, clerk):
+    first = _issue(household["insured"])
+    client.force_login(clerk)
+    page = client.get(reverse("members:staff_member", args=[household["insured"].pk]))
+    assert "第1版" in page.content.decode()
+    response = client.post(
+        reverse("notices:staff_issue", args=[household["insured"].pk]), {"reason": "reissue"}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("members:staff_member", args=[household["insured"].pk]))
+    assert "第2版" in page.content.decode() and "差し替え済" in page.content.decode()
+    pdf = client.get(reverse("notices:staff_notice_pdf", args=[first.pk]))
+    assert pdf.status_code == 200
+    assert AuditEvent.objects.filter(action="notice.download", actor=clerk).count() == 1
+
+
+def test_a_bad_reason_issues_nothing(client, household, clerk):
+    client.force_login(clerk)
+    client.post(reverse("notices:staff_issue", args=[household["insured"].pk]), {"reason": "x"})
+    assert not Notice.objects.exists()
+
+
+def test_the_household_gets_an_email_with_the_name_only(
+    household, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _issue(household["spouse"])
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [household["insured"].account.email]
+    assert "髙橋　花子" in mail.body
+    body = mail.body + mail.alternatives[0].content
+    for private in ["1201", "𠮷男", NUMBERS["spouse"][-4:], NUMBERS["insured"][-4:]]:
+        assert private not in body
+
+
+def test_a_corrected_my_number_issues_a_new_notice(household, django_capture_on_commit_callbacks):
+    first = _issue(household["insured"])
+    corrected = valid_my_number(16180339887)
+    with django_capture_on_commit_callbacks(execute=True):
+        register_my_number(household["insured"], corrected, source="correction")
+    latest = Notice.objects.get(member=household["insured"], superseded_by__isnull=True)
+    assert latest.version == 2 and latest.reason == Notice.Reason.MYNUMBER_CORRECTION
+    assert latest.snapshot["last4"] == corrected[-4:]
+    first.refresh_from_db()
+    assert first.state == "superseded"
+
+
+def test_a_first_number_for_someone_without_a_notice_issues_nothing(
+    household, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        register_my_number(household["child"], valid_my_number(14142135623), source="test")
+    assert not Notice.objects.exists()
