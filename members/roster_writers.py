@@ -23,6 +23,7 @@ from eligibility.importing import RosterRegistrations
 from members import vault
 from members.models import Employer, Member
 from members.roster import EmployerRow, MemberRow, RowError, RowFailure
+from members.signals import notice_fields_changed
 from portal.audit import client_ip
 from portal.models import AuditEvent
 from portal.roles import primary_role
@@ -31,6 +32,8 @@ BATCH_SIZE = 1000
 MAX_STORED_ERRORS = 1000
 SELF = Member.Relation.SELF.value
 
+# What a 資格情報のお知らせ prints from the record (記号・番号・枝番 are the row's key).
+NOTICE_FIELDS = ("name", "name_kana", "birth_date", "acquired_on")
 MEMBER_FIELDS = (
     "employer_id",
     "relation",
@@ -177,6 +180,8 @@ class MemberWriter(_Writer):
         self.registrations = RosterRegistrations(
             day=timezone.localdate(), actor=self.actor, request=self.request
         )
+        # Members whose notice no longer shows what the record says: id -> reason.
+        self.notice_changes: dict[int, str] = {}
 
     def failed(self, item: Any) -> None:
         super().failed(item)
@@ -213,6 +218,8 @@ class MemberWriter(_Writer):
         pending, self.pending = self.pending, []
         for chunk in batched(pending, BATCH_SIZE):
             self.flush(list(chunk), final=True)
+        if self.notice_changes and not self.tally.has_errors:
+            notice_fields_changed.send(Member, changes=self.notice_changes)
 
     def flush(self, rows: list[MemberRow], *, final: bool) -> None:
         existing = {m.key: m for m in _members_keyed(_matching_keys(rows))}
@@ -274,6 +281,10 @@ class MemberWriter(_Writer):
                     else:
                         self.tally.unchanged += 1
                     continue
+                if any(getattr(member, k) != values[k] for k in NOTICE_FIELDS):
+                    self.notice_changes[member.pk] = "change"
+                elif set_number and member.mynumber_last4:
+                    self.notice_changes[member.pk] = "mynumber_correction"
                 for key, value in values.items():
                     setattr(member, key, value)
                 changed.append(member)

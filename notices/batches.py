@@ -17,7 +17,7 @@ import logging
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
@@ -220,32 +220,43 @@ def _issue_item(batch: NoticeBatch, item_id: int, insurer: Insurer | None) -> tu
         if item is None:
             return "skipped", 0
         try:
-            with transaction.atomic():
-                notice = services.issue_notice(
-                    item.member,
-                    batch.reason,
-                    now=now,
-                    actor=batch.created_by,
-                    batch=batch,
-                    insurer=insurer,
-                    notify=False,
-                )
-        except IntegrityError:
-            # The belt: a notice of this batch for this member exists already (only possible
-            # if the item row was changed by hand); record it instead of issuing a second.
-            notice = Notice.objects.filter(batch=batch, member=item.member).first()
-            if notice is None:
-                raise
+            notice = _issue_or_find(item, batch, insurer, now)
         except (OperationalError, InterfaceError):
-            raise  # the database is gone: leave the item pending for a resume
+            raise  # the database is gone: the item stays pending for a resume
         except Exception as error:
-            logger.warning("notice batch %s item %s failed: %s", batch.pk, item.pk, type(error))
+            if isinstance(error, render.MissingGlyph | services.NoInsurer):
+                logger.warning("notice batch %s item %s: %s", batch.pk, item.pk, type(error))
+            else:
+                logger.exception("notice batch %s item %s failed", batch.pk, item.pk)
             item.status, item.error, item.finished_at = FAILED, failure_reason(error), now
             item.save(update_fields=["status", "error", "finished_at"])
             return FAILED, item.member_id
         item.status, item.notice, item.finished_at = DONE, notice, timezone.now()
         item.save(update_fields=["status", "notice", "finished_at"])
         return DONE, item.member_id
+
+
+def _issue_or_find(
+    item: NoticeBatchItem, batch: NoticeBatch, insurer: Insurer | None, now: datetime
+) -> Notice:
+    try:
+        with transaction.atomic():
+            return services.issue_notice(
+                item.member,
+                batch.reason,
+                now=now,
+                actor=batch.created_by,
+                batch=batch,
+                insurer=insurer,
+                notify=False,
+            )
+    except IntegrityError:
+        # The belt: this batch's notice for this member exists already (only possible if the
+        # item row was reset by hand); record that one rather than fail or issue a second.
+        existing = Notice.objects.filter(batch=batch, member_id=item.member_id).first()
+        if existing is None:
+            raise
+        return existing
 
 
 def failure_reason(error: Exception) -> str:

@@ -133,6 +133,20 @@ def test_running_a_chunk_twice_issues_nothing_twice(roster):
     assert Notice.objects.count() == batch.total
 
 
+def test_the_unique_constraint_is_the_belt_when_an_item_is_reset_by_hand(roster):
+    batch = _start()
+    _run_all(batch)
+    item = batch.items.order_by("pk").first()
+    notice = item.notice
+    NoticeBatchItem.objects.filter(pk=item.pk).update(status="pending", notice=None)
+    NoticeBatch.objects.filter(pk=batch.pk).update(status="running")
+    assert len(batches.run_chunk(batch.pk, [item.pk]).done) == 1
+    item.refresh_from_db()
+    assert item.status == "done" and item.notice == notice
+    assert Notice.objects.filter(batch=batch, member=item.member).count() == 1
+    assert NoticeBatch.objects.get(pk=batch.pk).status == "finished"
+
+
 def test_chunks_keep_households_together(roster, monkeypatch):
     monkeypatch.setattr(batches, "CHUNK_SIZE", 3)
     batch = _start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import threading
@@ -17,10 +18,14 @@ from django.utils import timezone
 from pypdf import PdfReader
 from weasyprint import HTML
 
+from members.importer import import_roster
+from members.models import Member
 from members.services import register_my_number
 from notices import render, services
 from notices.models import Notice
 from notices.verification import token_for, verification_url
+from portal.demo import DEMO_ROSTER_DIR as DATA
+from portal.demo import load_demo_roster
 from portal.models import AuditEvent
 from tests.factories import make_member, valid_my_number
 
@@ -342,3 +347,45 @@ def test_a_first_number_for_someone_without_a_notice_issues_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         register_my_number(household["child"], valid_my_number(14142135623), source="test")
     assert not Notice.objects.exists()
+
+
+def _demo_members_file(**changes_by_key: dict[str, str]) -> bytes:
+    text = (DATA / "members.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        key = f"{row['記号']}-{row['番号']}-{row['枝番']}"
+        row.update(changes_by_key.get(key, {}))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_name_change_in_the_roster_issues_a_new_notice(
+    insurer, django_capture_on_commit_callbacks
+):
+    load_demo_roster()
+    hanako = Member.objects.get(kigo="1201", bango="1", edaban="00")
+    taro = Member.objects.get(kigo="1201", bango="1", edaban="01")
+    for person in (hanako, taro):
+        _issue(person)
+    data = _demo_members_file(**{"1201-1-00": {"氏名": "佐藤　花子", "氏名カナ": "サトウ　ハナコ"}})
+    with django_capture_on_commit_callbacks(execute=True):
+        run = import_roster(io.BytesIO(data), file_name="members.csv")
+    assert run.outcome == "applied" and run.updated == 1
+    latest = Notice.objects.get(member=hanako, superseded_by__isnull=True)
+    assert (latest.version, latest.reason) == (2, Notice.Reason.CHANGE)
+    assert latest.snapshot["name"] == "佐藤　花子"
+    # Nobody else's notice changed.
+    assert Notice.objects.filter(member=taro).count() == 1
+
+
+def test_an_address_change_issues_no_notice(insurer, django_capture_on_commit_callbacks):
+    load_demo_roster()
+    hanako = Member.objects.get(kigo="1201", bango="1", edaban="00")
+    _issue(hanako)
+    data = _demo_members_file(**{"1201-1-00": {"住所": "東京都港区高輪9-9-9"}})
+    with django_capture_on_commit_callbacks(execute=True):
+        import_roster(io.BytesIO(data), file_name="members.csv")
+    assert Notice.objects.filter(member=hanako).count() == 1
