@@ -270,3 +270,7 @@ class RegistrationCode(models.Model):
 
     def __str__(self) -> str:
         return f"登録コード {self.member}"
+
+
+# Mismatch cases live in their own module; importing them here registers them with the app.
+from members.mismatch_models import MismatchCase, MismatchEvent  # noqa: E402, F401
