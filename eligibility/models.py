@@ -98,7 +98,18 @@ class LegacyCard(models.Model):
 
 class EligibilityCertificate(models.Model):
     """資格確認書: valid alone at the clinic from valid_from to valid_to (at most 5 years),
-    until returned or revoked. Issuing through employer applications is another change."""
+    until returned or revoked.
+
+    Certificates the portal issues (eligibility.issuance: employer applications, 職権交付,
+    renewals) carry the snapshot of what they show and the PDF rendered from it, stored once.
+    Certificates staff record by hand (issued on paper elsewhere) have neither.
+    """
+
+    class Source(models.TextChoices):
+        STAFF = "staff", "業務課の登録"
+        APPLICATION = "application", "事業所経由の申請"
+        EX_OFFICIO = "ex_officio", "職権交付"
+        RENEWAL = "renewal", "更新"
 
     member = models.ForeignKey(
         Member, on_delete=models.CASCADE, related_name="certificates", verbose_name="加入者"
@@ -108,6 +119,26 @@ class EligibilityCertificate(models.Model):
     valid_to = models.DateField("有効期限")
     returned_on = models.DateField("返却日", null=True, blank=True)
     revoked_on = models.DateField("無効とした日", null=True, blank=True)
+    source = models.CharField("交付の経路", max_length=20, choices=Source, default=Source.STAFF)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    batch = models.ForeignKey(
+        "eligibility.CertificateBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+    )
+    # The certificate this one renews: each is renewed at most once, however often a bulk
+    # renewal is retried.
+    renews = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal"
+    )
+    # Every field the printed certificate shows, as shown (eligibility.issuance.build_snapshot).
+    snapshot = models.JSONField(default=dict, blank=True)
+    pdf = models.FileField(blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,6 +149,12 @@ class EligibilityCertificate(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__gte=F("valid_from")), name="certificate_period_ordered"
             ),
+            # A batch issues at most one certificate per member, however often a chunk runs.
+            models.UniqueConstraint(
+                fields=["batch", "member"],
+                condition=Q(batch__isnull=False),
+                name="certificate_once_per_batch",
+            ),
         ]
         indexes = [
             models.Index(fields=["member", "valid_from", "valid_to"], name="certificate_member"),
@@ -125,6 +162,10 @@ class EligibilityCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"資格確認書 {self.member}"
+
+    @property
+    def has_document(self) -> bool:
+        return bool(self.pdf)
 
 
 class SmartphonePreference(models.Model):
@@ -147,3 +188,19 @@ class SmartphonePreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {'あり' if self.has_smartphone else 'なし'}"
+
+
+# Employer accounts, certificate applications and bulk issues live in their own module.
+from eligibility.application_models import (  # noqa: E402
+    ApplicationPerson as ApplicationPerson,
+)
+from eligibility.application_models import (  # noqa: E402
+    CertificateApplication as CertificateApplication,
+)
+from eligibility.application_models import (  # noqa: E402
+    CertificateBatch as CertificateBatch,
+)
+from eligibility.application_models import (  # noqa: E402
+    CertificateBatchItem as CertificateBatchItem,
+)
+from eligibility.application_models import EmployerUser as EmployerUser  # noqa: E402

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
+from eligibility import certificate_rules
 from eligibility.facts import build_facts
 from eligibility.models import (
     EligibilityCertificate,
@@ -32,7 +33,7 @@ audit.register("eligibility.certificate_update", "資格確認書の変更")
 audit.register("eligibility.smartphone_set", "スマートフォン所持の申告")
 
 # The law's ceiling for a 資格確認書 (DOMAIN.md: "有効期限 (at most 5 years ...)").
-CERTIFICATE_MAX_YEARS = 5
+CERTIFICATE_MAX_YEARS = certificate_rules.MAX_YEARS
 
 Status = MynaRegistration.Status
 
@@ -48,17 +49,9 @@ class EligibilityRefused(Exception):
 # --- dates -----------------------------------------------------------------------------------
 
 
-def add_years(day: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def certificate_latest_valid_to(valid_from: date) -> date:
-    """The last day a 資格確認書 starting on `valid_from` may run to: 5 years, inclusive."""
-    return add_years(valid_from, CERTIFICATE_MAX_YEARS) - timedelta(days=1)
+add_years = certificate_rules.add_years
+# The last day a 資格確認書 starting on `valid_from` may run to: 5 years, inclusive.
+certificate_latest_valid_to = certificate_rules.latest_valid_to
 
 
 def certificate_default_valid_to(valid_from: date) -> date:
@@ -212,7 +205,7 @@ def update_legacy_card(
 CERTIFICATE_FIELDS = ("issued_on", "valid_from", "valid_to", "returned_on", "revoked_on")
 
 
-def _check_certificate_period(member: Member, valid_from: date, valid_to: date) -> None:
+def check_certificate_period(member: Member, valid_from: date, valid_to: date) -> None:
     if valid_to < valid_from:
         raise EligibilityRefused("有効期限が有効期間の開始日より前になっています。")
     latest = certificate_latest_valid_to(valid_from)
@@ -259,7 +252,7 @@ def add_certificate(
     _check_certificate_dates(issued_on, None, None)
     with transaction.atomic():
         Member.objects.select_for_update().filter(pk=member.pk).only("pk").first()
-        _check_certificate_period(member, valid_from, valid_to)
+        check_certificate_period(member, valid_from, valid_to)
         certificate = EligibilityCertificate.objects.create(
             member=member, issued_on=issued_on, valid_from=valid_from, valid_to=valid_to
         )
@@ -294,9 +287,16 @@ def update_certificate(
     with transaction.atomic():
         current = EligibilityCertificate.objects.select_for_update().get(pk=certificate.pk)
         before = _snapshot(current, CERTIFICATE_FIELDS)
+        printed = (current.issued_on, current.valid_from, current.valid_to)
+        if current.pdf and (issued_on, valid_from, valid_to) != printed:
+            # The PDF shows these dates: a different period is a new certificate.
+            raise EligibilityRefused(
+                "ポータルで交付した資格確認書の交付年月日・有効期間は変更できません。"
+                "返却・無効の記録のみできます(期間を変えるときは新たに交付してください)。"
+            )
         if (valid_from, valid_to) != (current.valid_from, current.valid_to):
             # Only a new period is checked: recording a return must always be possible.
-            _check_certificate_period(member, valid_from, valid_to)
+            check_certificate_period(member, valid_from, valid_to)
         current.issued_on, current.valid_from, current.valid_to = issued_on, valid_from, valid_to
         current.returned_on, current.revoked_on = returned_on, revoked_on
         changes = _changes(before, _snapshot(current, CERTIFICATE_FIELDS))

@@ -27,7 +27,9 @@ def member_home(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.EMPLOYER)
 def employer_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "members/employer_home.html")
+    from eligibility.employer_views import home_context  # the employer pages live there
+
+    return render(request, "members/employer_home.html", home_context(request))
 
 
 # Any signed-in account may link: a new sign-up has no role until it holds a household.

@@ -169,3 +169,25 @@ def render_pdf(
         buffer, stylesheets=[_stylesheet()], font_config=_font_config(), uncompressed_pdf=False
     )
     return buffer.getvalue()
+
+
+@functools.cache
+def _stylesheet_at(path: Path) -> CSS:
+    return CSS(string=path.read_text(encoding="utf-8"), font_config=_font_config())
+
+
+def render_document(html: str, stylesheet: Path, fetcher: RefusingFetcher | None = None) -> bytes:
+    """Any other document (the 資格確認書) through the same machinery: the refusing fetcher,
+    the shared font configuration, a stylesheet from the static directory. The caller checks
+    its texts with check_glyphs first."""
+    document = HTML(
+        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher or RefusingFetcher()
+    )
+    buffer = io.BytesIO()
+    document.write_pdf(
+        buffer,
+        stylesheets=[_stylesheet_at(stylesheet)],
+        font_config=_font_config(),
+        uncompressed_pdf=False,
+    )
+    return buffer.getvalue()

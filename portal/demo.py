@@ -18,10 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from eligibility import services as eligibility
+from eligibility.employer_accounts import ensure_link
 from eligibility.models import EligibilityCertificate, LegacyCard, MynaRegistration
 from members.importer import import_roster
 from members.linking import IssuedCode, issue_registration_code
-from members.models import Member, RosterImport
+from members.models import Employer, Member, RosterImport
 from portal.models import Insurer
 from portal.roles import MFA_REQUIRED, Role
 
@@ -117,6 +118,13 @@ def link_demo_member() -> Member:
         household.account = get_user_model().objects.get(email=DEMO_ACCOUNTS[Role.MEMBER])
         household.save(update_fields=["account", "updated_at"])
     return household
+
+
+def link_demo_employer() -> Employer:
+    """The demo employer account works for 日本部品工業 (記号 1201)."""
+    employer = Employer.objects.get(kigo="1201")
+    user = get_user_model().objects.get(email=DEMO_ACCOUNTS[Role.EMPLOYER])
+    return ensure_link(user, employer).employer
 
 
 def demo_registration_code() -> IssuedCode | None:

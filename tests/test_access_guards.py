@@ -14,11 +14,19 @@ from dataclasses import dataclass
 from datetime import date as D
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from eligibility.models import EligibilityCertificate
+from eligibility.employer_accounts import ensure_link, invitation_args
+from eligibility.issuance import issue_certificate
+from eligibility.models import (
+    CertificateApplication,
+    CertificateBatch,
+    EligibilityCertificate,
+    EmployerUser,
+)
 from members.models import Member, RosterImport
 from members.services import register_my_number
 from notices.models import Notice, NoticeBatch
@@ -26,6 +34,7 @@ from notices.services import issue_notice
 from notices.verification import token_for
 from portal.roles import Role
 from tests.factories import make_employer, make_member, valid_my_number
+from tests.personas import make_user
 
 NUMBERS = [valid_my_number(seed) for seed in (98765432101, 11122233344, 55566677788)]
 STAFF = {Role.CLERK, Role.SUPERVISOR}
@@ -76,6 +85,85 @@ def _notice_batch_args(world: World) -> list[object]:
     return [batch.pk]
 
 
+def _application_args(world: World) -> list[object]:
+    # A submitted application of the world's employer (made directly: the guards test access,
+    # tests/test_employer_*.py test the rules).
+    application = CertificateApplication.objects.filter(insured=world.insured).first()
+    if application is None:
+        insured = world.insured
+        application = CertificateApplication.objects.create(
+            employer=insured.employer, insured=insured, applied_on=D(2025, 6, 2), reason="no_card"
+        )
+        application.persons.create(
+            member=insured,
+            kigo=insured.kigo,
+            bango=insured.bango,
+            edaban=insured.edaban,
+            name=insured.name,
+            birth_date=insured.birth_date,
+        )
+    return [application.pk]
+
+
+def _issued_certificate_args(world: World) -> list[object]:
+    certificate = (
+        EligibilityCertificate.objects.filter(member=world.insured).exclude(pdf="").first()
+    )
+    if certificate is None:
+        certificate = issue_certificate(
+            world.insured,
+            issued_on=D(2025, 6, 2),
+            valid_from=D(2025, 6, 2),
+            valid_to=D(2030, 6, 1),
+            source="application",
+        )
+    return [certificate.pk]
+
+
+def _employer_user_args(world: World) -> list[object]:
+    user = make_user("hr2@buhin.example.jp", Role.EMPLOYER)
+    return [ensure_link(user, world.insured.employer).pk]
+
+
+def _invitation_args(world: World) -> list[object]:
+    user = get_user_model().objects.filter(email="invited@buhin.example.jp").first()
+    if user is None:
+        user = get_user_model().objects.create_user(
+            username="invited@buhin.example.jp", email="invited@buhin.example.jp"
+        )
+        EmployerUser.objects.create(
+            user=user, employer=world.insured.employer, invited_at=timezone.now()
+        )
+    return list(invitation_args(user))
+
+
+def _certificate_batch_args(world: World) -> list[object]:
+    batch, created = CertificateBatch.objects.get_or_create(
+        kind="ex_officio", as_of=D(2025, 12, 2), defaults={"total": 1}
+    )
+    if created:
+        batch.items.create(member=world.insured, status="failed", error="失敗の理由")
+    return [batch.pk]
+
+
+def _mismatch_case_args(world: World) -> list[object]:
+    # An open case about the insured person, reported from the world's notice.
+    from members.mismatch_models import MismatchCase
+
+    case, _ = MismatchCase.objects.get_or_create(
+        member=world.insured,
+        defaults={
+            "notice": world.notice,
+            "registered_last4": world.insured.mynumber_last4,
+            "reported_last4": "0000",
+            "contact": "03-1234-5678",
+        },
+    )
+    return [case.pk]
+
+
+EMPLOYER = frozenset({Role.EMPLOYER})
+
 ACCESS: dict[str, Access] = {
     "members:staff_member": Access(frozenset(STAFF), lambda w: [w.insured.pk]),
     "members:issue_code": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
@@ -106,6 +194,38 @@ ACCESS: dict[str, Access] = {
     "notices:batch_detail": Access(frozenset(STAFF), _notice_batch_args),
     "notices:batch_resume": Access(frozenset(STAFF), _notice_batch_args, ("post",)),
     "notices:batch_print": Access(frozenset(STAFF), _notice_batch_args),
+    "eligibility:employer_person": Access(EMPLOYER, lambda w: [w.dependent.pk]),
+    "eligibility:employer_apply": Access(EMPLOYER, lambda w: [w.dependent.pk], ("get", "post")),
+    "eligibility:employer_application": Access(EMPLOYER, _application_args),
+    "eligibility:employer_withdraw": Access(EMPLOYER, _application_args, ("post",)),
+    "eligibility:employer_certificate_pdf": Access(EMPLOYER, _issued_certificate_args),
+    "eligibility:employer_invitation": Access(frozenset(Role), _invitation_args, public=True),
+    "eligibility:member_certificate_pdf": Access(
+        frozenset({Role.MEMBER}), _issued_certificate_args
+    ),
+    "eligibility:staff_application": Access(frozenset(STAFF), _application_args),
+    "eligibility:staff_approve": Access(frozenset(STAFF), _application_args, ("post",)),
+    "eligibility:staff_return": Access(frozenset(STAFF), _application_args, ("post",)),
+    "eligibility:staff_certificate_pdf": Access(frozenset(STAFF), _issued_certificate_args),
+    "eligibility:deactivate_employer_user": Access(
+        frozenset(STAFF), _employer_user_args, ("post",)
+    ),
+    "eligibility:certificate_batch": Access(frozenset(STAFF), _certificate_batch_args),
+    "eligibility:certificate_batch_resume": Access(
+        frozenset(STAFF), _certificate_batch_args, ("post",)
+    ),
+    "members:mismatch_report": Access(
+        frozenset({Role.MEMBER}), lambda w: [w.notice.pk], ("get", "post")
+    ),
+    "members:mismatch_member_case": Access(frozenset({Role.MEMBER}), _mismatch_case_args),
+    "members:mismatch_case": Access(frozenset(STAFF), _mismatch_case_args),
+    "members:mismatch_check": Access(frozenset(STAFF), _mismatch_case_args, ("post",)),
+    "members:mismatch_close": Access(frozenset(STAFF), _mismatch_case_args, ("post",)),
+    "members:mismatch_propose": Access(frozenset(STAFF), _mismatch_case_args, ("post",)),
+    "members:mismatch_approve": Access(
+        frozenset({Role.SUPERVISOR}), _mismatch_case_args, ("post",)
+    ),
+    "members:mismatch_reject": Access(frozenset({Role.SUPERVISOR}), _mismatch_case_args, ("post",)),
 }
 
 
@@ -126,8 +246,10 @@ def test_every_view_with_arguments_is_listed():
 
 
 @pytest.fixture
-def world(db, insurer, member):
+def world(db, insurer, member, employer_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     insured = make_member(make_employer("1201"), bango="15", name="佐藤　一郎")
+    ensure_link(employer_user, insured.employer)  # the employer persona works for 1201
     dependent = make_member(insured=insured, edaban="01", relation="配偶者", name="佐藤　由美")
     for person, number in zip([insured, dependent], NUMBERS, strict=False):
         register_my_number(person, number, source="test")

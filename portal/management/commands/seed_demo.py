@@ -16,8 +16,10 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"Demo eligibility facts: {demo.seed_demo_eligibility()} changes")
         household = demo.link_demo_member()
+        employer = demo.link_demo_employer()
         self.stdout.write(f"Notices issued: {demo.issue_demo_notices()}")
         self.stdout.write(f"{demo.DEMO_ACCOUNTS[Role.MEMBER]} holds the household of {household}")
+        self.stdout.write(f"{demo.DEMO_ACCOUNTS[Role.EMPLOYER]} works for {employer}")
         self.stdout.write(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD})")
         for login in logins:
             line = f"  {login.email:<24}"
