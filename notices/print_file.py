@@ -48,9 +48,13 @@ def write_print_pdf(notices: Sequence[tuple[dict[str, Any], str]], target: Binar
     """Several notices (snapshot, public id), already in order, as one PDF; the page count."""
     joiner = PdfJoiner(target)
     for start in range(0, len(notices), PAGES_PER_PART):
-        part = _render_document(notices[start : start + PAGES_PER_PART])
-        # PDF 1.4: a classic cross-reference table, which the joiner reads.
-        joiner.add(part.write_pdf(pdf_version="1.4", uncompressed_pdf=False))
+        # PDF 1.4: a classic cross-reference table, which the joiner reads. No name is kept
+        # for the part's document, so its layout is freed before the next part is laid out.
+        joiner.add(
+            _render_document(notices[start : start + PAGES_PER_PART]).write_pdf(
+                pdf_version="1.4", uncompressed_pdf=False
+            )
+        )
     return joiner.finish()
 
 
