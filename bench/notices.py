@@ -12,8 +12,9 @@ on 127.0.0.1, trust authentication) with throwaway keys and a temporary media di
       processes, alternately for --rounds rounds (notices per second from the first notice
       to the last, so worker start-up is not counted; the workers' CPU time); then the print
       file of the first batch, built by one worker: time, size, peak memory;
-  (c) downloading an issued notice's PDF as a signed-in member through gunicorn (2 sync
-      workers, DEBUG off) with N clients at once for each --concurrency level, against
+  (c) downloading an issued notice's PDF as a signed-in member through gunicorn
+      (portal/gunicorn.py: 2 x cores + 1 gthread workers, 4 threads each; DEBUG off) with
+      N clients at once for each --concurrency level, against
       /healthz measured the same way as the baseline: median and p95 latency;
 and, before and after (b), the machine's own ceiling for it: pure CPU work in 2 processes
 against 1.
@@ -386,7 +387,18 @@ def measure_downloads(requests: int, levels: list[int]) -> dict:
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     port = _free_port()
     server = subprocess.Popen(
-        [GUNICORN, "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [
+            GUNICORN,
+            "-c",
+            "python:portal.gunicorn",
+            "portal.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
         cwd=ROOT,
     )
     try:
@@ -517,7 +529,8 @@ def _section(results: dict, members: int, command: str) -> str:
         "",
         "### Downloading an issued notice",
         "",
-        "gunicorn, 2 sync workers, DEBUG off; N clients at once (threads of the bench process, "
+        "gunicorn as configured in portal/gunicorn.py (gthread, 2 x cores + 1 workers, "
+        "4 threads each), DEBUG off; N clients at once (threads of the bench process, "
         f"on the same cores), {downloads['requests']} requests per path and level, a new "
         "connection per request, a signed-in member's session cookie on both paths. The "
         "download checks the household, writes its audit event and streams the stored "
@@ -556,9 +569,9 @@ How to read it:
   CPU-bound workers cannot show 1.7x, and neither can the arithmetic loop (runs while other
   test suites ran on the machine gave 0.9-1.4x for the loop and about 1.2x for the workers).
   CPU per notice, unlike the rate, hardly depends on that: it is the figure to compare.
-- With 2 sync gunicorn workers, N clients queue: each request waits for the ones ahead of it,
-  so the median under load is roughly N / 2 times the time one request takes (plus the
-  clients' own share of the same cores). The download's own time is a few database round
+- On two cores, N clients share the CPU with the server: once the workers' threads are all
+  busy, each request waits for the ones ahead of it (plus the clients' own share of the same
+  cores). The download's own time is a few database round
   trips (session, user, roles, the notice, the audit INSERT and its commit) and the file.
 - The print file is rendered in parts and joined (notices.pdfjoin) so a worker's memory is
   that of one part, whatever the batch size; rendered as one WeasyPrint document, every
