@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -33,7 +32,8 @@ from eligibility.models import (
     EligibilityCertificate,
 )
 from eligibility.services import EligibilityRefused
-from portal import audit
+from portal import audit, batching
+from portal.batching import household_chunks, mark_finished
 from portal.models import Insurer
 
 audit.register("certificate_batch.start", "資格確認書の一括交付の開始")
@@ -128,19 +128,7 @@ def _start(
 
 
 def pending_chunks(batch_id: int, size: int = CHUNK_SIZE) -> Iterator[list[int]]:
-    ids = (
-        Item.objects.filter(batch_id=batch_id, status=PENDING)
-        .order_by("member__kigo", "member__bango", "member__edaban", "pk")
-        .values_list("pk", flat=True)
-    )
-    chunk: list[int] = []
-    for pk in ids.iterator(chunk_size=2000):
-        chunk.append(pk)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    return household_chunks(Item.objects.filter(batch_id=batch_id, status=PENDING), size)
 
 
 def enqueue_pending(batch_id: int) -> int:
@@ -291,9 +279,10 @@ def finish_if_done(batch_id: int) -> bool:
     if Item.objects.filter(batch_id=batch_id, status=PENDING).exists():
         return False
     with transaction.atomic():
-        finished = CertificateBatch.objects.filter(
+        running = CertificateBatch.objects.filter(
             pk=batch_id, status=CertificateBatch.Status.RUNNING
-        ).update(status=CertificateBatch.Status.FINISHED, finished_at=timezone.now())
+        )
+        finished = mark_finished(running, CertificateBatch.Status.FINISHED, timezone.now())
         if finished:
             batch = CertificateBatch.objects.get(pk=batch_id)
             audit.record(
@@ -326,10 +315,7 @@ def resume_batch(
 
 
 def counts_by_status(batch_id: int) -> dict[str, int]:
-    counts = dict.fromkeys(Item.Status.values, 0)
-    rows = Item.objects.filter(batch_id=batch_id).values("status").annotate(n=Count("pk"))
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts
+    return batching.counts_by_status(Item.objects.filter(batch_id=batch_id), Item.Status.values)
 
 
 @dataclass

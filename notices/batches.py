@@ -34,6 +34,7 @@ from notices.progress import Progress as Progress
 from notices.progress import batch_progress as batch_progress
 from notices.progress import counts_by_status
 from portal import audit
+from portal.batching import household_chunks, mark_finished
 from portal.models import Insurer
 
 audit.register("notice.batch_start", "お知らせ一括交付の開始")
@@ -134,25 +135,10 @@ def start_batch(
 
 
 def pending_chunks(batch_id: int, size: int | None = None) -> Iterator[list[int]]:
-    """The pending items' ids in 記号・番号・枝番 order, cut only between households, so one
-    household's e-mail goes out once, after all its notices."""
-    rows = (
-        Item.objects.filter(batch_id=batch_id, status=PENDING)
-        .order_by("member__kigo", "member__bango", "member__edaban", "pk")
-        .values_list("pk", "member__kigo", "member__bango")
-    )
-    if size is None:
-        size = chunk_size(Item.objects.filter(batch_id=batch_id, status=PENDING).count())
-    chunk: list[int] = []
-    household: tuple[str, str] | None = None
-    for pk, kigo, bango in rows.iterator(chunk_size=2000):
-        if len(chunk) >= size and (kigo, bango) != household:
-            yield chunk
-            chunk = []
-        chunk.append(pk)
-        household = (kigo, bango)
-    if chunk:
-        yield chunk
+    """Chunks of pending items, whole households each, so one household's e-mail goes out
+    once, after all its notices."""
+    pending = Item.objects.filter(batch_id=batch_id, status=PENDING)
+    return household_chunks(pending, size or chunk_size(pending.count()))
 
 
 def chunk_size(pending: int) -> int:
@@ -277,9 +263,8 @@ def finish_if_done(batch_id: int) -> bool:
     from notices.tasks import build_print_file_task
 
     with transaction.atomic():
-        finished = NoticeBatch.objects.filter(
-            pk=batch_id, status=NoticeBatch.Status.RUNNING
-        ).update(status=NoticeBatch.Status.FINISHED, finished_at=timezone.now())
+        running = NoticeBatch.objects.filter(pk=batch_id, status=NoticeBatch.Status.RUNNING)
+        finished = mark_finished(running, NoticeBatch.Status.FINISHED, timezone.now())
         if finished:
             batch = NoticeBatch.objects.get(pk=batch_id)
             counts = counts_by_status(batch_id)

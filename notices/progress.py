@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Max, Min
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from notices.models import NoticeBatch, NoticeBatchItem
+from portal import batching
 
 FAILURES_SHOWN = 200
 
@@ -47,10 +48,9 @@ class Progress:
 
 
 def counts_by_status(batch_id: int) -> dict[str, int]:
-    counts = {PENDING: 0, DONE: 0, FAILED: 0}
-    rows = Item.objects.filter(batch_id=batch_id).values("status").annotate(n=Count("pk"))
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts
+    return batching.counts_by_status(
+        Item.objects.filter(batch_id=batch_id), [PENDING, DONE, FAILED]
+    )
 
 
 def batch_progress(batch: NoticeBatch, now: datetime | None = None) -> Progress:
