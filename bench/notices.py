@@ -13,7 +13,7 @@ on 127.0.0.1, trust authentication) with throwaway keys and a temporary media di
       to the last, so worker start-up is not counted; the workers' CPU time); then the print
       file of the first batch, built by one worker: time, size, peak memory;
   (c) downloading an issued notice's PDF as a signed-in member through gunicorn
-      (portal/gunicorn.py: 2 x cores + 1 gthread workers, 4 threads each; DEBUG off) with
+      (portal/gunicorn.py: one sync worker per core; DEBUG off) with
       N clients at once for each --concurrency level, against
       /healthz measured the same way as the baseline: median and p95 latency;
 and, before and after (b), the machine's own ceiling for it: pure CPU work in 2 processes
@@ -529,8 +529,8 @@ def _section(results: dict, members: int, command: str) -> str:
         "",
         "### Downloading an issued notice",
         "",
-        "gunicorn as configured in portal/gunicorn.py (gthread, 2 x cores + 1 workers, "
-        "4 threads each), DEBUG off; N clients at once (threads of the bench process, "
+        "gunicorn as configured in portal/gunicorn.py (one sync worker per core), "
+        "DEBUG off; N clients at once (threads of the bench process, "
         f"on the same cores), {downloads['requests']} requests per path and level, a new "
         "connection per request, a signed-in member's session cookie on both paths. The "
         "download checks the household, writes its audit event and streams the stored "
