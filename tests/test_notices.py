@@ -389,3 +389,15 @@ def test_an_address_change_issues_no_notice(insurer, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True):
         import_roster(io.BytesIO(data), file_name="members.csv")
     assert Notice.objects.filter(member=hanako).count() == 1
+
+
+def test_the_notice_embeds_only_its_own_fonts(household):
+    # A character missing from IPAex makes Pango reach for any system font (DejaVu for ✂ once),
+    # which costs a font subset per notice and looks foreign on the page.
+    reader = PdfReader(io.BytesIO(services.pdf_bytes(_issue(household["insured"]))))
+    fonts = {
+        font.get_object()["/BaseFont"].split("+", 1)[1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts <= {"IPAexGothic", "IPAexGothic-Bold"}
