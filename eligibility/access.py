@@ -60,3 +60,13 @@ def get_certificate_for_staff(request: HttpRequest, pk: int) -> EligibilityCerti
     if not roles_of(request.user) & STAFF_ROLES:
         raise Http404
     return get_object_or_404(_certificates(), pk=pk)
+
+
+def get_certificate_record_for_staff(request: HttpRequest, pk: int) -> EligibilityCertificate:
+    """Any certificate record, issued here or recorded by hand, for staff to edit."""
+    if not roles_of(request.user) & STAFF_ROLES:
+        raise Http404
+    records = EligibilityCertificate.objects.select_related("member").defer(
+        "member__mynumber_token", "member__mynumber_hash"
+    )
+    return get_object_or_404(records, pk=pk)

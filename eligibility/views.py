@@ -7,14 +7,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from eligibility import followup, services
 from eligibility import guide as guide_rules
+from eligibility.access import get_certificate_record_for_staff
 from eligibility.forms import (
     CertificateForm,
     GuideForm,
@@ -23,11 +24,11 @@ from eligibility.forms import (
     RegistrationForm,
     SmartphoneForm,
 )
-from eligibility.models import EligibilityCertificate, LegacyCard, MynaRegistration
+from eligibility.models import LegacyCard, MynaRegistration
 from members.access import get_household_member_for_user, get_member_for_staff
 from members.models import Member
 from portal import audit
-from portal.roles import STAFF_ROLES, Role, role_required, roles_of
+from portal.roles import STAFF_ROLES, Role, role_required
 
 audit.register("eligibility.view", "資格確認の情報の閲覧")
 audit.register("eligibility.no_document_list", "受診に使える書類がない加入者一覧の閲覧")
@@ -162,18 +163,10 @@ def staff_certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _edit_page(request, "eligibility/staff_certificate.html", member, form, adding=True)
 
 
-def _certificate_for_staff(request: HttpRequest, pk: int) -> EligibilityCertificate:
-    if not roles_of(request.user) & STAFF_ROLES:
-        raise Http404
-    certificate = get_object_or_404(EligibilityCertificate, pk=pk)
-    certificate.member = get_member_for_staff(request, certificate.member_id)
-    return certificate
-
-
 @role_required(*STAFF_ROLES)
 @require_http_methods(["GET", "POST"])
 def staff_certificate_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = _certificate_for_staff(request, pk)
+    certificate = get_certificate_record_for_staff(request, pk)
     member = certificate.member
     if request.method == "POST":
         form = CertificateForm(request.POST, editing=True)
