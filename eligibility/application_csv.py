@@ -92,10 +92,6 @@ def _fold(text: str) -> str:
     return "".join(text.split())
 
 
-def _header(cell: str) -> str:
-    return unicodedata.normalize("NFKC", cell).replace("\ufeff", "").strip()
-
-
 def parse_reason(text: str) -> str:
     value = _REASONS.get(unicodedata.normalize("NFKC", text).strip())
     if value is None:
@@ -140,7 +136,7 @@ def read_rows(stream: IO[bytes], result: Result) -> list[Row]:
     text = io.TextIOWrapper(stream, encoding=facts.encoding, newline="")
     try:
         reader = csv.reader(text)
-        header = [_header(cell) for cell in next(reader, [])]
+        header = [roster.clean_header(cell) for cell in next(reader, [])]
         while header and not header[-1]:
             header.pop()
         missing = [name for name in REQUIRED if name not in header]

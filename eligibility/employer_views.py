@@ -37,6 +37,7 @@ from members.access import get_member_for_employer, member_records
 from members.models import Employer, Member
 from members.search import SearchInputError, search_members
 from portal import audit
+from portal.responses import private_pdf
 from portal.roles import Role, role_required
 
 audit.register("employer.people_list", "事業所による加入者一覧の閲覧")
@@ -311,14 +312,7 @@ def certificate_response(
         target_label=str(certificate.member),
         detail={"certificate_id": certificate.pk, "by": who},
     )
-    response = FileResponse(
-        certificate.pdf.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=pdf_filename(certificate),
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_pdf(certificate.pdf, pdf_filename(certificate))
 
 
 @role_required(Role.EMPLOYER)

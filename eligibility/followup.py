@@ -23,8 +23,6 @@ for the list (every page recomputes it), 2.5 s for the streamed CSV.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import date
 from itertools import batched
@@ -43,7 +41,7 @@ from eligibility.rules import (
 from eligibility.status import PersonStatus, statuses_for
 from members.access import member_records
 from members.models import Employer, Member
-from portal.services import csv_safe
+from portal.services import spreadsheet_csv
 
 CHUNK = 2000
 Status = MynaRegistration.Status
@@ -158,34 +156,26 @@ def registration_label(member: Member) -> str:
 
 
 def csv_lines(pks: list[int], day: date) -> Iterator[str]:
-    """The export, UTF-8 with BOM, streamed in chunks. No My Number, not even its last digits."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    """The export, streamed in chunks. No My Number, not even its last digits."""
+    return spreadsheet_csv(CSV_HEADER, _csv_rows(pks, day))
 
-    def line(values: list[object]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([csv_safe(value) for value in values])
-        return buffer.getvalue()
 
-    yield "\ufeff" + line(CSV_HEADER)
+def _csv_rows(pks: list[int], day: date) -> Iterator[list[object]]:
     for chunk in batched(pks, CHUNK):
         for status in load_statuses(list(chunk), day):
             member, advice = status.member, status.advice
-            yield line(
-                [
-                    member.kigo,
-                    member.bango,
-                    member.edaban,
-                    member.name,
-                    member.name_kana,
-                    member.relation,
-                    member.birth_date.isoformat(),
-                    member.employer.kigo,
-                    member.employer.name,
-                    member.acquired_on.isoformat(),
-                    registration_label(member),
-                    advice.primary.label,
-                    advice.next_step.text if advice.next_step else "",
-                ]
-            )
+            yield [
+                member.kigo,
+                member.bango,
+                member.edaban,
+                member.name,
+                member.name_kana,
+                member.relation,
+                member.birth_date.isoformat(),
+                member.employer.kigo,
+                member.employer.name,
+                member.acquired_on.isoformat(),
+                registration_label(member),
+                advice.primary.label,
+                advice.next_step.text if advice.next_step else "",
+            ]

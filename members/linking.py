@@ -7,8 +7,6 @@ IP address, and the refusal never says which of the four was wrong.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -27,7 +25,7 @@ from members.models import Employer, Member, RegistrationCode
 from portal import audit, ratelimit
 from portal.models import AuditEvent
 from portal.roles import Role
-from portal.services import csv_safe
+from portal.services import spreadsheet_csv
 from portal.wareki import format_wareki
 
 audit.register("registration_code.issue", "登録コードの発行")
@@ -163,15 +161,8 @@ MAILING_LIST_HEADER = [
 
 
 def mailing_list_csv(issued: Iterable[IssuedCode]) -> Iterator[str]:
-    """The print shop's file: UTF-8 with BOM so that spreadsheet software reads it as is."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    yield "\ufeff"
-    for row in [MAILING_LIST_HEADER] + [_mailing_row(item) for item in issued]:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([csv_safe(value) for value in row])
-        yield buffer.getvalue()
+    """The print shop's file."""
+    return spreadsheet_csv(MAILING_LIST_HEADER, (_mailing_row(item) for item in issued))
 
 
 def _mailing_row(item: IssuedCode) -> list[str]:

@@ -184,7 +184,7 @@ def _feeds(decoder: codecs.IncrementalDecoder, chunk: bytes, *, final: bool) -> 
     return True
 
 
-def _clean_header(cell: str) -> str:
+def clean_header(cell: str) -> str:
     # NFKC folds ｶﾅ and full-width letters in names typed by hand; header names hold no kanji
     # that NFKC would change.
     return unicodedata.normalize("NFKC", cell).replace("\ufeff", "").strip()
@@ -198,7 +198,7 @@ def _masked(name: str) -> str:
 
 def recognise_header(cells: list[str]) -> tuple[str, list[str]]:
     """The kind of file and its column names in file order; RosterFileError otherwise."""
-    names = [_clean_header(cell) for cell in cells]
+    names = [clean_header(cell) for cell in cells]
     while names and not names[-1]:  # Excel keeps empty trailing columns
         names.pop()
     if not names:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +13,7 @@ from notices import batches
 from notices.batch_forms import BatchForm
 from notices.models import NoticeBatch
 from portal import audit
+from portal.responses import private_pdf
 from portal.roles import STAFF_ROLES, role_required
 
 audit.register("notice.batch_view", "お知らせ一括交付の失敗一覧の閲覧")
@@ -106,11 +107,4 @@ def batch_print(request: HttpRequest, pk: int) -> HttpResponse:
         target_label=str(batch),
         detail={"batch_id": batch.pk},
     )
-    response = FileResponse(
-        batch.print_file.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=f"shikaku-oshirase-batch-{batch.pk}.pdf",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_pdf(batch.print_file, f"shikaku-oshirase-batch-{batch.pk}.pdf")

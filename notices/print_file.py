@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
-from weasyprint import HTML, Document
+from weasyprint import Document
 
 from notices import render
 from notices.models import Notice, NoticeBatch
@@ -35,13 +35,7 @@ def print_order(snapshot: dict[str, Any]) -> tuple:
 
 
 def _render_document(notices: Sequence[tuple[dict[str, Any], str]]) -> Document:
-    html = HTML(
-        string=render.render_html(notices),
-        base_url=render.STATIC_DIR.as_uri() + "/",
-        url_fetcher=render.RefusingFetcher(),
-    )
-    # The renderer's cached stylesheet and font configuration, as for single notices.
-    return html.render(stylesheets=[render._stylesheet()], font_config=render._font_config())
+    return render.lay_out(render.render_html(notices))
 
 
 def write_print_pdf(notices: Sequence[tuple[dict[str, Any], str]], target: BinaryIO) -> int:

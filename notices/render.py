@@ -23,7 +23,7 @@ import qrcode
 from django.conf import settings
 from django.template.loader import render_to_string
 from fontTools.ttLib import TTFont
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
@@ -106,8 +106,9 @@ def _font_config() -> FontConfiguration:
 
 
 @functools.cache
-def _stylesheet() -> CSS:
-    return CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=_font_config())
+def _stylesheet(path: Path = STYLESHEET) -> CSS:
+    # Parsed once per process: the same stylesheet serves every document of its kind.
+    return CSS(string=path.read_text(encoding="utf-8"), font_config=_font_config())
 
 
 def qr_data_uri(url: str) -> str:
@@ -158,38 +159,29 @@ def render_html(notices: Sequence[tuple[dict[str, Any], str]]) -> str:
     return render_to_string("notices/notice_document.html", {"notices": contexts})
 
 
-def render_pdf(
-    notices: Sequence[tuple[dict[str, Any], str]], fetcher: RefusingFetcher | None = None
-) -> bytes:
-    html = HTML(
-        string=render_html(notices),
-        base_url=STATIC_DIR.as_uri() + "/",
-        url_fetcher=fetcher or RefusingFetcher(),
-    )
-    buffer = io.BytesIO()
-    html.write_pdf(
-        buffer, stylesheets=[_stylesheet()], font_config=_font_config(), uncompressed_pdf=False
-    )
-    return buffer.getvalue()
-
-
-@functools.cache
-def _stylesheet_at(path: Path) -> CSS:
-    return CSS(string=path.read_text(encoding="utf-8"), font_config=_font_config())
-
-
-def render_document(html: str, stylesheet: Path, fetcher: RefusingFetcher | None = None) -> bytes:
-    """Any other document (the 資格確認書) through the same machinery: the refusing fetcher,
-    the shared font configuration, a stylesheet from the static directory. The caller checks
-    its texts with check_glyphs first."""
+def lay_out(
+    html: str, stylesheet: Path = STYLESHEET, fetcher: RefusingFetcher | None = None
+) -> Document:
+    """HTML laid out into pages with the refusing fetcher, the shared fonts and a stylesheet
+    from the static directory. Callers check their texts with check_glyphs first."""
     document = HTML(
         string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher or RefusingFetcher()
     )
+    return document.render(stylesheets=[_stylesheet(stylesheet)], font_config=_font_config())
+
+
+def to_pdf(document: Document) -> bytes:
     buffer = io.BytesIO()
-    document.write_pdf(
-        buffer,
-        stylesheets=[_stylesheet_at(stylesheet)],
-        font_config=_font_config(),
-        uncompressed_pdf=False,
-    )
+    document.write_pdf(buffer, uncompressed_pdf=False)
     return buffer.getvalue()
+
+
+def render_pdf(
+    notices: Sequence[tuple[dict[str, Any], str]], fetcher: RefusingFetcher | None = None
+) -> bytes:
+    return to_pdf(lay_out(render_html(notices), fetcher=fetcher))
+
+
+def render_document(html: str, stylesheet: Path, fetcher: RefusingFetcher | None = None) -> bytes:
+    """Any other document (the 資格確認書) through the same machinery."""
+    return to_pdf(lay_out(html, stylesheet, fetcher))

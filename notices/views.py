@@ -14,6 +14,7 @@ from notices.access import get_notice_for_member, get_notice_for_staff
 from notices.models import Notice
 from notices.verification import public_id_from
 from portal import audit, ratelimit
+from portal.responses import private_pdf
 from portal.roles import STAFF_ROLES, Role, role_required
 
 VERIFY_LIMIT = 60  # lookups per address per ten minutes: plenty for people, little for a scan
@@ -22,12 +23,7 @@ VERIFY_WINDOW = 600
 
 def _pdf_response(notice: Notice) -> FileResponse:
     # No 記号・番号 in the name: joined up they could look like a full number to any scanner.
-    filename = f"shikaku-oshirase-{notice.member.edaban}-v{notice.version}.pdf"
-    response = FileResponse(
-        notice.pdf.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_pdf(notice.pdf, f"shikaku-oshirase-{notice.member.edaban}-v{notice.version}.pdf")
 
 
 @role_required(Role.MEMBER)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -87,10 +87,11 @@ def csv_safe(value: Any) -> str:
     return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
-def audit_csv_rows(events: Iterable[AuditEvent]) -> Iterable[str]:
-    """The export, streamed: one CSV line at a time, UTF-8 with BOM so that Excel reads it."""
+def spreadsheet_csv(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    """A CSV export streamed one line at a time: UTF-8 with BOM and CRLF so that spreadsheet
+    software reads it as is, every cell made safe from formula injection."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator="\r\n")
 
     def line(values: list[Any]) -> str:
         buffer.seek(0)
@@ -98,19 +99,26 @@ def audit_csv_rows(events: Iterable[AuditEvent]) -> Iterable[str]:
         writer.writerow([csv_safe(value) for value in values])
         return buffer.getvalue()
 
-    yield "\ufeff" + line(AUDIT_CSV_HEADER)
-    for event in events:
-        yield line(
-            [
-                timezone.localtime(event.at).isoformat(timespec="seconds"),
-                event.actor_label,
-                event.actor_role,
-                event.action_label,
-                event.target_type,
-                event.target_id,
-                event.target_label,
-                event.ip_address,
-                event.get_outcome_display(),
-                event.detail,
-            ]
-        )
+    yield "\ufeff" + line(header)
+    for row in rows:
+        yield line(row)
+
+
+def audit_csv_rows(events: Iterable[AuditEvent]) -> Iterator[str]:
+    """The auditor's export, streamed."""
+    return spreadsheet_csv(AUDIT_CSV_HEADER, (_audit_row(event) for event in events))
+
+
+def _audit_row(event: AuditEvent) -> list[Any]:
+    return [
+        timezone.localtime(event.at).isoformat(timespec="seconds"),
+        event.actor_label,
+        event.actor_role,
+        event.action_label,
+        event.target_type,
+        event.target_id,
+        event.target_label,
+        event.ip_address,
+        event.get_outcome_display(),
+        event.detail,
+    ]
