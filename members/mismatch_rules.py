@@ -11,12 +11,9 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from members.validators import fold_dashes
 from portal.models import contains_full_number
 
-# Hyphen look-alikes a phone keyboard or an IME may produce, all meaning "-".
-_DASHES = str.maketrans(
-    dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d", "-")
-)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9()\- ]+")
 
@@ -34,7 +31,7 @@ class InputRefused(ValueError):
 
 def folded(text: str) -> str:
     """Full-width digits and letters to half width, dashes to "-", outer spaces removed."""
-    return unicodedata.normalize("NFKC", text).translate(_DASHES).strip()
+    return fold_dashes(unicodedata.normalize("NFKC", text)).strip()
 
 
 def holds_full_number(text: str) -> bool:

@@ -30,7 +30,7 @@ from django.utils.functional import cached_property
 
 from members.dates import parse_roster_date
 from members.models import Employer, Member
-from members.validators import RosterValueError
+from members.validators import RosterValueError, fold_dashes
 from portal.models import contains_full_number
 
 MY_NUMBER_REFUSED = (
@@ -44,9 +44,6 @@ RESULT_CAP = 1000
 
 _HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}  # ぁ..ゖ
 _HIRAGANA_TO_KATAKANA |= {0x309D: 0x30FD, 0x309E: 0x30FE}  # ゝゞ -> ヽヾ
-
-# Hyphen look-alikes that NFKC leaves alone (NFKC already turns － into -). ー is not one.
-_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63", "-"))
 
 # 記号・番号(・枝番), after NFKC and with whitespace collapsed to single spaces:
 # "1201-15", "1201 15", "記号1201番号15", "記号 1201 番号 15 枝番 01", "1201-15-01".
@@ -108,7 +105,7 @@ def parse_query(text: str) -> ParsedQuery:
     if contains_full_number(text):
         # A 12-digit number is a My Number: never searched by, never written to the log.
         raise SearchInputError(MY_NUMBER_REFUSED)
-    folded = " ".join(unicodedata.normalize("NFKC", text).translate(_DASHES).split())
+    folded = " ".join(fold_dashes(unicodedata.normalize("NFKC", text)).split())
     if not folded:
         return ParsedQuery()
     if match := _NUMBER_QUERY.fullmatch(folded):

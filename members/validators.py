@@ -29,6 +29,12 @@ FULLWIDTH_SPACE = "\u3000"
 _DASH_CHARS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
 _DASHES = str.maketrans(dict.fromkeys(_DASH_CHARS, "-"))
 
+
+def fold_dashes(text: str) -> str:
+    """Every hyphen look-alike to "-"."""
+    return text.translate(_DASHES)
+
+
 _HALFWIDTH_KANA_RUN = re.compile("[\uff61-\uff9f]+")
 
 # Control, format (zero-width space, BOM, bidi marks), surrogate and line/paragraph separators:
