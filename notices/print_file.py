@@ -4,7 +4,7 @@ Sorted by employer (記号) and number (番号, 枝番), numerically, as the pri
 envelopes. Rendered with the notice renderer in parts of PAGES_PER_PART notices, each written
 and then joined into one file (notices.pdfjoin), so memory stays that of one part however
 large the batch: rendered as one WeasyPrint document, every page's layout would stay in
-memory until the end (about 1.3 MB a notice). Each part embeds its own font subsets.
+memory until the end. Each part embeds its forms and its entries' font subset once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from typing import Any, BinaryIO
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
-from weasyprint import Document
 
 from notices import render
 from notices.models import Notice, NoticeBatch
@@ -34,21 +33,12 @@ def print_order(snapshot: dict[str, Any]) -> tuple:
     return (_number(snapshot["kigo"]), _number(snapshot["bango"]), _number(snapshot["edaban"]))
 
 
-def _render_document(notices: Sequence[tuple[dict[str, Any], str]]) -> Document:
-    return render.lay_out(render.render_html(notices))
-
-
 def write_print_pdf(notices: Sequence[tuple[dict[str, Any], str]], target: BinaryIO) -> int:
     """Several notices (snapshot, public id), already in order, as one PDF; the page count."""
     joiner = PdfJoiner(target)
     for start in range(0, len(notices), PAGES_PER_PART):
-        # PDF 1.4: a classic cross-reference table, which the joiner reads. No name is kept
-        # for the part's document, so its layout is freed before the next part is laid out.
-        joiner.add(
-            _render_document(notices[start : start + PAGES_PER_PART]).write_pdf(
-                pdf_version="1.4", uncompressed_pdf=False
-            )
-        )
+        # In the shape the joiner reads; the part's layout is freed before the next one.
+        joiner.add(render.render_pdf(notices[start : start + PAGES_PER_PART], for_joining=True))
     return joiner.finish()
 
 

@@ -1,7 +1,15 @@
-"""The one renderer of 資格情報のお知らせ: template -> HTML -> PDF (WeasyPrint).
+"""The one renderer of 資格情報のお知らせ: templates -> HTML -> PDF (WeasyPrint).
 
-It fetches nothing from outside: the stylesheet is handed over as a string, the QR code is an
-inline SVG `data:` URI, and the URL fetcher refuses every other scheme and any file outside the
+A notice is drawn in two layers, as forms are printed in bulk: the form (labels, frames, the
+guidance, the insurer's details: the same for every notice of one insurer and one digits
+rule) is laid out once per process and kept as a PDF; each notice lays out only its entries
+(the member's values and the QR code) in the form's fixed slots, and the entries page is
+drawn over the form (pikepdf). Laying out the whole page took WeasyPrint about 50 ms of a
+75 ms notice; the entries alone take a fraction (docs/PERFORMANCE.md). A slot's text never
+moves the rest of the page, so long names step down in size to fit (FIT).
+
+It fetches nothing from outside: the stylesheet is handed over as a string, the QR code is a
+`data:` URI, and the URL fetcher refuses every other scheme and any file outside the
 project's static directory. Every character must be in the embedded fonts: a missing glyph
 raises MissingGlyph instead of printing an empty box on someone's name.
 """
@@ -9,6 +17,7 @@ raises MissingGlyph instead of printing an empty box on someone's name.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import io
 import logging
@@ -19,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pikepdf
 import qrcode
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -134,14 +144,73 @@ def _as_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+# --- fitting long texts into their slots ------------------------------------------------------
+
+# Slots whose text can be long (names: up to 100 characters), with the font-size classes of
+# static/css/notice-pdf.css they step down through and how many characters each holds there,
+# from the largest size down. Every character counts as full width: IPAex's widest Latin
+# letters nearly are (W: 0.93). Tests render every tier's limit and check the lines stay
+# inside the slot.
+FIT: dict[str, tuple[tuple[str, int], ...]] = {
+    "name": (("", 22), ("fit-s", 88), ("fit-xs", 150)),
+    "card_name": (("", 40), ("fit-s", 50), ("fit-xs", 100)),
+}
+FIT["name_kana"] = FIT["insurer_name"] = FIT["name"]
+FIT["card_insurer_name"] = FIT["card_name"]
+
+
+def fit(slot: str, text: str) -> str:
+    """The CSS class that makes the text fit its slot ("" for the regular size)."""
+    tiers = FIT[slot]
+    return next((css_class for css_class, most in tiers if len(text) <= most), tiers[-1][0])
+
+
+# --- the two layers -------------------------------------------------------------------------
+
+# What the form layer shows: the same for every notice of one insurer and one digits rule.
+FORM_FIELDS = ("insurer_number", "insurer_name", "business_phone", "helpdesk_phone")
+
+
+def form_key(snapshot: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        *(snapshot[name] for name in FORM_FIELDS),
+        bool(snapshot["last4"]),
+        "" if snapshot["last4"] else snapshot["digits_message"],
+    )
+
+
+def form_html(key: tuple[Any, ...]) -> str:
+    """The form layer's HTML for one key of form_key."""
+    form: dict[str, Any] = dict(zip(FORM_FIELDS, key, strict=False))
+    form["shows_last4"], form["digits_message"] = key[len(FORM_FIELDS) :]
+    check_glyphs(value for value in form.values() if isinstance(value, str))
+    form["fit"] = {
+        "insurer_name": fit("insurer_name", form["insurer_name"]),
+        "card_insurer_name": fit("card_insurer_name", form["insurer_name"]),
+    }
+    return render_to_string("notices/notice_form.html", {"form": form})
+
+
+@functools.lru_cache(maxsize=32)
+def form_pdf(key: tuple[Any, ...]) -> bytes:
+    """The form layer for one key of form_key, rendered once per process."""
+    return to_pdf(lay_out(form_html(key)))
+
+
 def notice_context(snapshot: dict[str, Any], public_id: str) -> dict[str, Any]:
-    """What the templates need: the snapshot, its dates as dates, and the QR code."""
+    """What the entries template needs: the snapshot, its dates as dates, the fitted sizes
+    and the QR code."""
     url = verification_url(public_id)
     return {
         **snapshot,
         "birth_date": _as_date(snapshot["birth_date"]),
         "acquired_on": _as_date(snapshot["acquired_on"]),
         "issued_on": _as_date(snapshot["issued_on"]),
+        "fit": {
+            "name": fit("name", snapshot["name"]),
+            "name_kana": fit("name_kana", snapshot["name_kana"]),
+            "card_name": fit("card_name", snapshot["name"]),
+        },
         "verification_url": url,
         "qr": qr_data_uri(url),
     }
@@ -151,12 +220,12 @@ def _texts(snapshot: dict[str, Any]) -> list[str]:
     return [str(value) for value in snapshot.values() if isinstance(value, str)]
 
 
-def render_html(notices: Sequence[tuple[dict[str, Any], str]]) -> str:
-    """The PDF's HTML for one or more notices (snapshot, public id), one A4 page each."""
+def entries_html(notices: Sequence[tuple[dict[str, Any], str]]) -> str:
+    """The entries layer's HTML for one or more notices (snapshot, public id), a page each."""
     for snapshot, _ in notices:
         check_glyphs(_texts(snapshot))
     contexts = [notice_context(snapshot, public_id) for snapshot, public_id in notices]
-    return render_to_string("notices/notice_document.html", {"notices": contexts})
+    return render_to_string("notices/notice_entries.html", {"notices": contexts})
 
 
 def lay_out(
@@ -176,10 +245,48 @@ def to_pdf(document: Document) -> bytes:
     return buffer.getvalue()
 
 
+def compose(entries: bytes, forms: Sequence[bytes], *, for_joining: bool = False) -> bytes:
+    """Each page of the entries drawn over its form (forms[i] for page i). A form used by
+    several pages is embedded once, its fonts with it.
+
+    `for_joining` writes PDF 1.4 with a classic cross-reference table and no object streams,
+    the shape notices.pdfjoin reads; otherwise object streams make the file smaller."""
+    output = io.BytesIO()
+    with contextlib.ExitStack() as stack:
+        document = stack.enter_context(pikepdf.open(io.BytesIO(entries)))
+        embedded: dict[int, pikepdf.Object] = {}
+        for page, form in zip(document.pages, forms, strict=True):
+            if id(form) not in embedded:
+                source = stack.enter_context(pikepdf.open(io.BytesIO(form)))
+                xobject = source.pages[0].as_form_xobject()
+                embedded[id(form)] = document.copy_foreign(xobject)
+            page.add_underlay(embedded[id(form)])
+        if for_joining:
+            document.save(
+                output,
+                force_version="1.4",
+                object_stream_mode=pikepdf.ObjectStreamMode.disable,
+                deterministic_id=True,
+            )
+        else:
+            document.save(
+                output,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                deterministic_id=True,
+            )
+    return output.getvalue()
+
+
 def render_pdf(
-    notices: Sequence[tuple[dict[str, Any], str]], fetcher: RefusingFetcher | None = None
+    notices: Sequence[tuple[dict[str, Any], str]],
+    fetcher: RefusingFetcher | None = None,
+    *,
+    for_joining: bool = False,
 ) -> bytes:
-    return to_pdf(lay_out(render_html(notices), fetcher=fetcher))
+    """One or more notices (snapshot, public id) as one PDF, a page each."""
+    entries = to_pdf(lay_out(entries_html(notices), fetcher=fetcher))
+    forms = [form_pdf(form_key(snapshot)) for snapshot, _ in notices]
+    return compose(entries, forms, for_joining=for_joining)
 
 
 def render_document(html: str, stylesheet: Path, fetcher: RefusingFetcher | None = None) -> bytes:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -90,30 +90,38 @@ def issue_notice(
     insurer = insurer or Insurer.current()
     if insurer is None:
         raise NoInsurer("保険者情報が登録されていません。")
+    issued_on = timezone.localdate(now)
+    snapshot = build_snapshot(member, insurer, issued_on)
+    public_id = new_public_id()
+    # Rendered before any write: a missing glyph changes nothing.
+    pdf = render.render_pdf([(snapshot, public_id)])
     with transaction.atomic():
         # Locks the member row: two issues for the same member take turns for the version.
         Member.objects.select_for_update().filter(pk=member.pk).only("pk").get()
-        snapshot = build_snapshot(member, insurer, timezone.localdate(now))
-        previous = Notice.objects.filter(
-            member=member, superseded_by__isnull=True, revoked_at__isnull=True
-        ).first()
-        version = (Notice.objects.filter(member=member).aggregate(v=Max("version"))["v"] or 0) + 1
-        notice = Notice.objects.create(
+        known = Notice.objects.filter(member=member).aggregate(
+            version=Max("version"),
+            current=Max("pk", filter=Q(superseded_by__isnull=True, revoked_at__isnull=True)),
+        )
+        version = (known["version"] or 0) + 1
+        notice = Notice(
             member=member,
             version=version,
             reason=reason,
             issued_at=now,
-            issued_on=timezone.localdate(now),
+            issued_on=issued_on,
             issued_by=actor,
             batch=batch,
             snapshot=snapshot,
             shows_last4=bool(snapshot["last4"]),
-            public_id=new_public_id(),
+            public_id=public_id,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
         )
-        if previous is not None:
-            previous.superseded_by = notice
-            previous.save(update_fields=["superseded_by"])
-        store_pdf(notice)
+        # The file is written first; should the transaction roll back after it, the file is
+        # left without a record (`manage.py remove_orphan_pdfs`).
+        notice.pdf.save(f"notices/{issued_on:%Y/%m}/{public_id}.pdf", ContentFile(pdf), save=False)
+        notice.save(force_insert=True)
+        if known["current"] is not None:
+            Notice.objects.filter(pk=known["current"]).update(superseded_by=notice)
         audit.record(
             "notice.issue",
             request=request,
@@ -131,14 +139,6 @@ def issue_notice(
         if notify:
             transaction.on_commit(lambda: notify_household([member.pk]))
     return notice
-
-
-def store_pdf(notice: Notice) -> None:
-    pdf = render.render_pdf([(notice.snapshot, notice.public_id)])
-    name = f"notices/{notice.issued_on:%Y/%m}/{notice.public_id}.pdf"
-    notice.pdf.save(name, ContentFile(pdf), save=False)
-    notice.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    notice.save(update_fields=["pdf", "pdf_sha256"])
 
 
 def pdf_bytes(notice: Notice) -> bytes:

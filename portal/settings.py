@@ -270,5 +270,6 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }

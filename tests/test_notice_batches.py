@@ -253,7 +253,7 @@ def test_joined_parts_keep_their_pages_fonts_and_text(monkeypatch):
         "business_phone": "03-0000-0000", "helpdesk_phone": "03-0000-0001", "last4": "",
         "digits_reason": "no_number", "digits_message": "", "issued_on": "2024-10-01",
     }  # fmt: skip
-    # A stored notice is PDF 1.7 with object streams: the joiner refuses it, never guesses.
+    # A stored notice has object streams: the joiner refuses it, never guesses.
     with pytest.raises(PdfJoinError):
         PdfJoiner(io.BytesIO()).add(render.render_pdf([(snapshot, "0" * 32)]))
     notices = [(snapshot | {"bango": str(n)}, f"{n:032d}") for n in range(3)]
@@ -261,7 +261,7 @@ def test_joined_parts_keep_their_pages_fonts_and_text(monkeypatch):
     assert print_file.write_print_pdf(notices, target) == 3
     reader = PdfReader(io.BytesIO(target.getvalue()), strict=True)
     texts = [page.extract_text() for page in reader.pages]
-    assert [re.search(r"記号・番号 1201 - (\d+)", t).group(1) for t in texts] == ["0", "1", "2"]
+    assert [re.search(r"1201 - (\d+)\(枝番", t).group(1) for t in texts] == ["0", "1", "2"]
     assert all("髙橋　𠮷男" in text for text in texts)
 
 
