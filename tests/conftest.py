@@ -27,6 +27,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_of_its_own(settings, tmp_path):
+    # Every test stores its PDFs in a directory of its own, never in the checkout's media/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def insurer(db):
     return ensure_insurer()
