@@ -531,7 +531,7 @@ def _section(results: dict, members: int, command: str) -> str:
         f"(rounds: {results['rounds']}, so a busy spell on the machine does not land on one "
         "side only). Rate: notices from the first to the last (worker start-up not counted). "
         "Each notice is rendered, stored with its SHA-256, supersedes the previous one and is "
-        "audited, in its own transaction (not waiting for the WAL flush). CPU: the workers' "
+        "audited, ten to a transaction (not waiting for the WAL flush). CPU: the workers' "
         "user+system time per notice (start-up included); core share: that CPU over wall "
         "clock per worker (1.0 = a whole core to itself).",
         "",
@@ -588,26 +588,28 @@ def _section(results: dict, members: int, command: str) -> str:
 
 NOTES = """\
 How to read it:
-- A notice's cost is almost all WeasyPrint: in a profile of `run_chunk`, `render_pdf` is about
-  95% of the time per notice; the database work (item lock, member lock, version, insert,
-  supersede, audit, item update) is a few milliseconds. So the bulk rate is about 1 / render
-  time per worker, and 25 notices/s per worker would need a render of about 35 ms: the
-  per-worker target cannot be met while one render takes longer than that. Inside
-  WeasyPrint, layout (Pango line breaking of the Japanese text, the tables' automatic column
-  widths) and painting (the QR code's SVG path among it) dominate; the renderer's own part
-  (template, QR matrix, glyph check) is the "HTML" row.
+- Bare WeasyPrint lays out the whole page for every notice: about 50 ms of layout (the
+  guidance's Japanese lines, the tables, the card) and 25 ms of painting and writing. The
+  renderer lays out the form once per process (the "form" row) and, per notice, only the
+  entries (about 15 text lines and the QR code: 15 ms of layout, 7 ms of writing), then draws
+  them over the form with pikepdf (under 2 ms). What is left per notice is mostly WeasyPrint's
+  fixed cost per document: the style cascade of each element, a Pango layout per line, one
+  font subset.
+- A notice in bulk costs its render plus the database work (item lock, member lock, version,
+  insert, supersede, audit, item update: a few milliseconds, ten items to a transaction). The
+  households' e-mails are tasks of the "default" queue, not run by these workers: a slow mail
+  server must not hold up issuing.
 - The 2-worker speed-up is bounded by what the machine gives two processes at that moment
-  (the ceiling, and the core share column): when other work shares the two cores, two
-  CPU-bound workers cannot show 1.7x, and neither can the arithmetic loop (runs while other
-  test suites ran on the machine gave 0.9-1.4x for the loop and about 1.2x for the workers).
-  CPU per notice, unlike the rate, hardly depends on that: it is the figure to compare.
+  (the ceiling, and the core share column). CPU per notice, unlike the rate, hardly depends
+  on that: it is the figure to compare. Bare WeasyPrint's time on the same page tells how fast
+  the machine was during the run (between runs on this machine it has varied by a third).
 - On two cores, N clients share the CPU with the server: once the workers' threads are all
   busy, each request waits for the ones ahead of it (plus the clients' own share of the same
-  cores). The download's own time is a few database round
-  trips (session, user, roles, the notice, the audit INSERT and its commit) and the file.
-- The print file is rendered in parts and joined (notices.pdfjoin) so a worker's memory is
-  that of one part, whatever the batch size; rendered as one WeasyPrint document, every
-  page's layout (about 1.3 MB a notice) would stay in memory until the end.
+  cores). The download's own time is a few database round trips (session, user, roles, the
+  notice, the audit INSERT and its commit) and the file.
+- The print file is rendered in parts of 100 notices and joined (notices.pdfjoin), each part
+  embedding its forms and its entries' fonts once, so a worker's memory is that of one part,
+  whatever the batch size.
 """
 
 

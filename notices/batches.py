@@ -169,62 +169,64 @@ class ChunkResult:
 
 
 def run_chunk(batch_id: int, item_ids: Iterable[int]) -> ChunkResult:
-    """Issue the chunk's pending items, one short transaction each; then the household
-    e-mails, then finish the batch if it was the last chunk. Safe to run any number of times."""
+    """Issue the chunk's pending items, a few per short transaction; then enqueue the
+    households' e-mails, and finish the batch if it was the last chunk. Safe to run any number
+    of times: a second run finds nothing pending, issues and e-mails nothing."""
     result = ChunkResult(done=[])
     batch = NoticeBatch.objects.filter(pk=batch_id).select_related("created_by").first()
     if batch is None:
         return result
     insurer = Insurer.current()  # read once per chunk, not once per notice
-    for item_id in item_ids:
-        outcome, member_id = _issue_item(batch, item_id, insurer)
-        if outcome == DONE:
-            result.done.append(member_id)
-        elif outcome == FAILED:
-            result.failed += 1
-        else:
-            result.skipped += 1
+    item_ids = list(item_ids)
+    for start in range(0, len(item_ids), ITEMS_PER_TRANSACTION):
+        _issue_items(batch, item_ids[start : start + ITEMS_PER_TRANSACTION], insurer, result)
     if result.done:
-        try:
-            services.notify_household(result.done)
-        except Exception:
-            # The notices are issued; a mail server hiccup must not turn the chunk into a retry.
-            logger.exception("household e-mails for notice batch %s failed", batch_id)
+        from notices.tasks import notify_households_task
+
+        # Chunks are whole households: each gets its one e-mail, after all its notices.
+        notify_households_task.enqueue(result.done)
     finish_if_done(batch_id)
     return result
 
 
-def _issue_item(batch: NoticeBatch, item_id: int, insurer: Insurer | None) -> tuple[str, int]:
-    now = timezone.now()
+# Items issued in one transaction: the per-transaction round trips (begin, lock, update,
+# commit) shared by a few notices; a killed worker redoes at most this many.
+ITEMS_PER_TRANSACTION = 10
+
+
+def _issue_items(
+    batch: NoticeBatch, item_ids: list[int], insurer: Insurer | None, result: ChunkResult
+) -> None:
     with transaction.atomic():
-        # Not waiting for the WAL flush at each item's commit: should the database crash, the
-        # last items' commits can be lost, and those items are simply pending again (their
-        # files become orphans for `manage.py remove_orphan_pdfs`). Nothing else is at stake.
+        # Not waiting for the WAL flush at commit: should the database crash, the last items'
+        # commits can be lost, and those items are simply pending again (their files become
+        # orphans for `manage.py remove_orphan_pdfs`). Nothing else is at stake.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        item = (
+        items = list(
             Item.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("member")
-            .filter(pk=item_id, batch=batch, status=PENDING)
-            .first()
+            .filter(pk__in=item_ids, batch=batch, status=PENDING)
+            .order_by("pk")
         )
-        if item is None:
-            return "skipped", 0
-        try:
-            notice = _issue_or_find(item, batch, insurer, now)
-        except (OperationalError, InterfaceError):
-            raise  # the database is gone: the item stays pending for a resume
-        except Exception as error:
-            if isinstance(error, render.MissingGlyph | services.NoInsurer):
-                logger.warning("notice batch %s item %s: %s", batch.pk, item.pk, type(error))
-            else:
-                logger.exception("notice batch %s item %s failed", batch.pk, item.pk)
-            item.status, item.error, item.finished_at = FAILED, failure_reason(error), now
-            item.save(update_fields=["status", "error", "finished_at"])
-            return FAILED, item.member_id
-        item.status, item.notice, item.finished_at = DONE, notice, timezone.now()
-        item.save(update_fields=["status", "notice", "finished_at"])
-        return DONE, item.member_id
+        result.skipped += len(item_ids) - len(items)  # done already, or another worker's now
+        for item in items:
+            now = timezone.now()
+            try:
+                item.notice = _issue_or_find(item, batch, insurer, now)
+            except (OperationalError, InterfaceError):
+                raise  # the database is gone: the items stay pending for a resume
+            except Exception as error:
+                if isinstance(error, render.MissingGlyph | services.NoInsurer):
+                    logger.warning("notice batch %s item %s: %s", batch.pk, item.pk, type(error))
+                else:
+                    logger.exception("notice batch %s item %s failed", batch.pk, item.pk)
+                item.status, item.error, item.finished_at = FAILED, failure_reason(error), now
+                result.failed += 1
+                continue
+            item.status, item.finished_at = DONE, timezone.now()
+            result.done.append(item.member_id)
+        Item.objects.bulk_update(items, ["status", "notice", "error", "finished_at"])
 
 
 def _issue_or_find(

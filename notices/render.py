@@ -33,6 +33,7 @@ import qrcode
 from django.conf import settings
 from django.template.loader import render_to_string
 from fontTools.ttLib import TTFont
+from PIL import Image
 from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -135,8 +136,12 @@ def qr_data_uri(url: str) -> str:
     )
     code.add_data(url)
     code.make(fit=True)
+    # The image straight from the module matrix (the border included): qrcode's own image
+    # factory draws each module as a rectangle, a third of the QR code's time.
+    matrix = code.get_matrix()
+    pixels = bytes(0 if dark else 255 for row in matrix for dark in row)
     buffer = io.BytesIO()
-    code.make_image().save(buffer, format="PNG")
+    Image.frombytes("L", (len(matrix), len(matrix)), pixels).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 

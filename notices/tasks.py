@@ -1,11 +1,12 @@
-"""Task-worker entry points for bulk issuing (queue "notices"). They take ids only, re-read
-the state from our tables and are idempotent: running one twice, or two at once, is safe."""
+"""Task-worker entry points for bulk issuing (queue "notices"; the households' e-mails on
+"default"). They take ids only and re-read the state from our tables; the issuing ones are
+idempotent: running one twice, or two at once, is safe."""
 
 from __future__ import annotations
 
 from django.tasks import task
 
-from notices import batches, print_file
+from notices import batches, print_file, services
 
 
 @task(queue_name="notices")
@@ -16,3 +17,10 @@ def run_chunk_task(batch_id: int, item_ids: list[int]) -> dict[str, int]:
 @task(queue_name="notices")
 def build_print_file_task(batch_id: int) -> bool:
     return print_file.build_print_file(batch_id)
+
+
+@task(queue_name="default")
+def notify_households_task(member_ids: list[int]) -> int:
+    """The e-mails of a chunk's households, apart from the issuing: a slow mail server must
+    not hold up the notices."""
+    return services.notify_household(member_ids)

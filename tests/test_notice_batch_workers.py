@@ -111,7 +111,11 @@ def test_two_workers_share_a_batch_and_never_issue_a_notice_twice(roster):
     try:
         _wait_until(lambda: _finished(batch), workers, "the batch to finish")
         _wait_until(
-            lambda: not DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).exists(),
+            lambda: (
+                not DBTaskResult.objects.filter(
+                    queue_name="notices", status__in=["READY", "RUNNING"]
+                ).exists()
+            ),
             workers,
             "the queue to drain",
         )
@@ -127,6 +131,11 @@ def test_two_workers_share_a_batch_and_never_issue_a_notice_twice(roster):
     assert set(issued_by) == {"worker-a", "worker-b"} and all(issued_by.values())
     assert sum(issued_by.values()) == MEMBERS
     assert sum(result.return_value["skipped"] for result in chunks) == MEMBERS
+    # One e-mail task per chunk that issued something, left for the "default" queue's workers.
+    mails = DBTaskResult.objects.filter(task_path="notices.tasks.notify_households_task")
+    assert sorted(pk for task in mails for pk in task.args_kwargs["args"][0]) == sorted(
+        Notice.objects.values_list("member_id", flat=True)
+    )
     # The drained queue held the print file task, enqueued once by whoever finished the batch.
     batch.refresh_from_db()
     assert batch.print_file
@@ -138,8 +147,19 @@ def test_a_killed_worker_leaves_items_pending_and_a_resume_finishes_the_batch(ro
     )
     worker = _start_worker("doomed")
     done = NoticeBatchItem.objects.filter(batch=batch, status="done")
+    pending_ids = NoticeBatchItem.objects.filter(batch=batch, status="pending").values_list(
+        "pk", flat=True
+    )
+
+    def inside_a_chunk() -> bool:
+        # Some notices issued, and the worker on a chunk of which nothing is committed yet.
+        running = DBTaskResult.objects.filter(status="RUNNING")
+        return done.count() >= 8 and any(
+            set(task.args_kwargs["args"][1]) <= set(pending_ids) for task in running
+        )
+
     try:
-        _wait_until(lambda: done.count() >= 8, [worker], "some notices")
+        _wait_until(inside_a_chunk, [worker], "some notices")
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()

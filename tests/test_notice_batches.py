@@ -22,6 +22,7 @@ from notices import batches, print_file, render
 from notices.batch_forms import parse_member_lines
 from notices.models import Notice, NoticeBatch, NoticeBatchItem
 from notices.pdfjoin import PdfJoiner, PdfJoinError
+from notices.tasks import notify_households_task
 from portal.demo import ensure_insurer, load_demo_roster
 from portal.models import AuditEvent
 from tests.factories import make_employer, make_member
@@ -88,7 +89,11 @@ def test_a_batch_over_the_demo_roster_issues_one_notice_per_enrolled_member(
     assert actions["notice.batch_start"] == 1
     assert actions["notice.issue"] == len(enrolled)
     assert actions["notice.batch_finish"] == 1
-    # One e-mail for the linked household (four members), none for households without a login.
+    # The e-mails are tasks of their own: one for the linked household (four members), none
+    # for households without a login.
+    assert not mail.outbox
+    for task in DBTaskResult.objects.filter(task_path="notices.tasks.notify_households_task"):
+        notify_households_task.call(*task.args_kwargs["args"])
     assert [message.to for message in mail.outbox] == [[member.email]]
     # The print file is enqueued once the last chunk finishes.
     assert DBTaskResult.objects.filter(task_path="notices.tasks.build_print_file_task").count() == 1
