@@ -2,10 +2,11 @@
 
 The state lives in NoticeBatchItem rows, never in the task queue (django-tasks-db has no
 retries and no recovery of dead workers). So every step is idempotent:
-- each item is issued in its own short transaction that locks the item row with
-  `FOR UPDATE SKIP LOCKED` and only acts on a pending item: two workers, or a chunk run twice,
-  issue one notice per member (the unique constraint (batch, member) on Notice is the belt);
-- a killed worker rolls back the item it was on, which stays pending; `resume_batches`
+- items are issued ITEMS_PER_TRANSACTION at a time, in a short transaction that locks their
+  rows with `FOR UPDATE SKIP LOCKED` and only acts on pending ones: two workers, or a chunk
+  run twice, issue one notice per member (issue_notices returns a member's existing notice of
+  the batch, and the unique constraint (batch, member) on Notice is the belt);
+- a killed worker rolls back the items it was on, which stay pending; `resume_batches`
   enqueues chunks for whatever is pending, as often as it is called;
 - the batch is marked finished by a conditional UPDATE, so only one worker enqueues the
   print file, and `build_print_file` does nothing once the file exists.
@@ -17,10 +18,10 @@ import logging
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -210,46 +211,55 @@ def _issue_items(
             .order_by("pk")
         )
         result.skipped += len(item_ids) - len(items)  # done already, or another worker's now
+        if not items:
+            return
+        try:
+            issued = _issue(batch, [item.member for item in items], insurer)
+        except (OperationalError, InterfaceError):
+            raise  # the database is gone: the items stay pending for a resume
+        except Exception:
+            # Something unforeseen in the group: issue one at a time, so it fails alone.
+            logger.exception("notice batch %s: a group failed, issuing its items singly", batch.pk)
+            issued = services.Issued({}, {})
+            for item in items:
+                try:
+                    one = _issue(batch, [item.member], insurer)
+                except (OperationalError, InterfaceError):
+                    raise
+                except Exception as error:
+                    one = services.Issued({}, {item.member_id: error})
+                issued.notices.update(one.notices)
+                issued.failures.update(one.failures)
+        now = timezone.now()
         for item in items:
-            now = timezone.now()
-            try:
-                item.notice = _issue_or_find(item, batch, insurer, now)
-            except (OperationalError, InterfaceError):
-                raise  # the database is gone: the items stay pending for a resume
-            except Exception as error:
-                if isinstance(error, render.MissingGlyph | services.NoInsurer):
-                    logger.warning("notice batch %s item %s: %s", batch.pk, item.pk, type(error))
-                else:
-                    logger.exception("notice batch %s item %s failed", batch.pk, item.pk)
-                item.status, item.error, item.finished_at = FAILED, failure_reason(error), now
+            if item.member_id in issued.notices:
+                item.status, item.notice = DONE, issued.notices[item.member_id]
+                result.done.append(item.member_id)
+            else:
+                error = issued.failures[item.member_id]
+                if not isinstance(error, render.MissingGlyph | services.NoInsurer):
+                    logger.error("notice batch %s item %s failed: %r", batch.pk, item.pk, error)
+                item.status, item.error = FAILED, failure_reason(error)
                 result.failed += 1
-                continue
-            item.status, item.finished_at = DONE, timezone.now()
-            result.done.append(item.member_id)
+            item.finished_at = now
         Item.objects.bulk_update(items, ["status", "notice", "error", "finished_at"])
 
 
-def _issue_or_find(
-    item: NoticeBatchItem, batch: NoticeBatch, insurer: Insurer | None, now: datetime
-) -> Notice:
+def _issue(batch: NoticeBatch, members: list[Member], insurer: Insurer | None) -> services.Issued:
+    # issue_notices' own atomic block is a savepoint here: a failed group leaves the items'
+    # transaction usable.
     try:
-        # issue_notice's own atomic block is the savepoint an IntegrityError rolls back to.
-        return services.issue_notice(
-            item.member,
+        return services.issue_notices(
+            members,
             batch.reason,
-            now=now,
+            now=timezone.now(),
             actor=batch.created_by,
             batch=batch,
             insurer=insurer,
             notify=False,
         )
-    except IntegrityError:
-        # The belt: this batch's notice for this member exists already (only possible if the
-        # item row was reset by hand); record that one rather than fail or issue a second.
-        existing = Notice.objects.filter(batch=batch, member_id=item.member_id).first()
-        if existing is None:
-            raise
-        return existing
+    except services.NoInsurer as error:
+        return services.Issued({}, {member.pk: error for member in members})
 
 
 def failure_reason(error: Exception) -> str:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import IntegerField, Max, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -75,6 +75,12 @@ def build_snapshot(member: Member, insurer: Insurer, issued_on: date) -> dict[st
     }
 
 
+@dataclass
+class Issued:
+    notices: dict[int, Notice]  # member id -> the notice issued (or found: see issue_notices)
+    failures: dict[int, Exception]  # member id -> why no notice could be made; nothing written
+
+
 def issue_notice(
     member: Member,
     reason: str,
@@ -87,58 +93,123 @@ def issue_notice(
     notify: bool = True,
 ) -> Notice:
     """Issue the member's next notice, supersede the current one, store its PDF."""
+    issued = issue_notices(
+        [member],
+        reason,
+        now=now,
+        actor=actor,
+        request=request,
+        batch=batch,
+        insurer=insurer,
+        notify=notify,
+    )
+    if issued.failures:
+        raise issued.failures[member.pk]
+    return issued.notices[member.pk]
+
+
+def issue_notices(
+    members: list[Member],
+    reason: str,
+    *,
+    now: datetime,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    batch: NoticeBatch | None = None,
+    insurer: Insurer | None = None,
+    notify: bool = True,
+) -> Issued:
+    """Issue each member's next notice, supersede their current ones, store the PDFs: one
+    transaction, a handful of statements for all of them (bulk issuing's pace is set here).
+
+    A notice that cannot be rendered (a missing glyph) is a failure of that member alone,
+    found before anything is written. With a batch, a member who already has this batch's
+    notice gets that one back rather than a second."""
     insurer = insurer or Insurer.current()
     if insurer is None:
         raise NoInsurer("保険者情報が登録されていません。")
+    issued = Issued({}, {})
     issued_on = timezone.localdate(now)
-    snapshot = build_snapshot(member, insurer, issued_on)
-    public_id = new_public_id()
-    # Rendered before any write: a missing glyph changes nothing.
-    pdf = render.render_pdf([(snapshot, public_id)])
+    rendered: list[tuple[Member, dict[str, Any], str, bytes]] = []
+    for member in members:
+        snapshot = build_snapshot(member, insurer, issued_on)
+        public_id = new_public_id()
+        try:
+            pdf = render.render_pdf([(snapshot, public_id)])
+        except render.MissingGlyph as error:
+            issued.failures[member.pk] = error
+            continue
+        rendered.append((member, snapshot, public_id, pdf))
+    if not rendered:
+        return issued
     with transaction.atomic():
-        # Locks the member row: two issues for the same member take turns for the version.
-        Member.objects.select_for_update().filter(pk=member.pk).only("pk").get()
-        known = Notice.objects.filter(member=member).aggregate(
-            version=Max("version"),
-            current=Max("pk", filter=Q(superseded_by__isnull=True, revoked_at__isnull=True)),
+        ids = [member.pk for member, *_ in rendered]
+        # Locks the member rows: two issues for the same member take turns for the version.
+        list(Member.objects.select_for_update().filter(pk__in=ids).order_by("pk").only("pk"))
+        known = {
+            row["member"]: row
+            for row in Notice.objects.filter(member__in=ids)
+            .values("member")
+            .annotate(
+                version=Max("version"),
+                current=Max("pk", filter=Q(superseded_by__isnull=True, revoked_at__isnull=True)),
+                in_batch=Max("pk", filter=Q(batch=batch)) if batch else Value(None, IntegerField()),
+            )
+        }
+        new: list[Notice] = []
+        for member, snapshot, public_id, pdf in rendered:
+            facts = known.get(member.pk, {})
+            if facts.get("in_batch"):
+                issued.notices[member.pk] = Notice.objects.get(pk=facts["in_batch"])
+                continue
+            notice = Notice(
+                member=member,
+                version=(facts.get("version") or 0) + 1,
+                reason=reason,
+                issued_at=now,
+                issued_on=issued_on,
+                issued_by=actor,
+                batch=batch,
+                snapshot=snapshot,
+                shows_last4=bool(snapshot["last4"]),
+                public_id=public_id,
+                pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            )
+            # The file is written first; should the transaction roll back after it, the file
+            # is left without a record (`manage.py remove_orphan_pdfs`).
+            notice.pdf.save(f"notices/{issued_on:%Y/%m}/{public_id}.pdf", ContentFile(pdf), False)
+            new.append(notice)
+        Notice.objects.bulk_create(new)
+        superseded = [
+            Notice(pk=known[notice.member_id]["current"], superseded_by=notice)
+            for notice in new
+            if known.get(notice.member_id, {}).get("current")
+        ]
+        Notice.objects.bulk_update(superseded, ["superseded_by"])
+        audit.write(
+            [
+                audit.event(
+                    "notice.issue",
+                    request=request,
+                    actor=actor,
+                    target=notice.member,
+                    target_label=str(notice.member),
+                    detail={
+                        "notice_id": notice.pk,
+                        "version": notice.version,
+                        "reason": reason,
+                        "shows_last4": notice.shows_last4,
+                        "batch_id": batch.pk if batch else None,
+                    },
+                )
+                for notice in new
+            ]
         )
-        version = (known["version"] or 0) + 1
-        notice = Notice(
-            member=member,
-            version=version,
-            reason=reason,
-            issued_at=now,
-            issued_on=issued_on,
-            issued_by=actor,
-            batch=batch,
-            snapshot=snapshot,
-            shows_last4=bool(snapshot["last4"]),
-            public_id=public_id,
-            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        )
-        # The file is written first; should the transaction roll back after it, the file is
-        # left without a record (`manage.py remove_orphan_pdfs`).
-        notice.pdf.save(f"notices/{issued_on:%Y/%m}/{public_id}.pdf", ContentFile(pdf), save=False)
-        notice.save(force_insert=True)
-        if known["current"] is not None:
-            Notice.objects.filter(pk=known["current"]).update(superseded_by=notice)
-        audit.record(
-            "notice.issue",
-            request=request,
-            actor=actor,
-            target=member,
-            target_label=str(member),
-            detail={
-                "notice_id": notice.pk,
-                "version": version,
-                "reason": reason,
-                "shows_last4": notice.shows_last4,
-                "batch_id": batch.pk if batch else None,
-            },
-        )
-        if notify:
-            transaction.on_commit(lambda: notify_household([member.pk]))
-    return notice
+        issued.notices.update((notice.member_id, notice) for notice in new)
+        if notify and new:
+            household = [notice.member_id for notice in new]
+            transaction.on_commit(lambda: notify_household(household))
+    return issued
 
 
 def pdf_bytes(notice: Notice) -> bytes:

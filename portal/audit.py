@@ -39,7 +39,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(
+def event(
     action: str,
     *,
     request: HttpRequest | None = None,
@@ -49,6 +49,7 @@ def record(
     outcome: str = AuditEvent.Outcome.SUCCESS,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """An audit event, checked and ready to save (record() saves one; write() several)."""
     if action not in ACTION_LABELS:
         raise ValueError(f"unregistered audit action {action!r}")
     detail = detail or {}
@@ -57,7 +58,7 @@ def record(
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     role = primary_role(actor) if actor is not None else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_label=getattr(actor, "email", "") or "",
         actor_role=role.value if role else "",
@@ -69,3 +70,14 @@ def record(
         outcome=outcome,
         detail=detail,
     )
+
+
+def record(action: str, **fields: Any) -> AuditEvent:
+    new = event(action, **fields)
+    new.save(force_insert=True)
+    return new
+
+
+def write(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Several events built by event(), in one INSERT."""
+    return AuditEvent.objects.bulk_create(events)

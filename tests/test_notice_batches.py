@@ -14,11 +14,12 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from members.models import Member
-from notices import batches, print_file, render
+from notices import batches, print_file, render, services
 from notices.batch_forms import parse_member_lines
 from notices.models import Notice, NoticeBatch, NoticeBatchItem
 from notices.pdfjoin import PdfJoiner, PdfJoinError
@@ -50,6 +51,10 @@ def _run_all(batch: NoticeBatch) -> None:
 def _start(**kwargs) -> NoticeBatch:
     options = {"reason": Notice.Reason.INITIAL, "as_of": CUTOFF, "scope": "enrolled"}
     return batches.start_batch(**(options | kwargs))
+
+
+def _issue_one(member) -> Notice:
+    return services.issue_notice(member, Notice.Reason.INITIAL, now=timezone.now(), notify=False)
 
 
 def _chunk_tasks() -> list[DBTaskResult]:
@@ -185,6 +190,43 @@ def test_failures_are_recorded_with_reasons_and_the_batch_still_finishes(db):
     progress = batches.batch_progress(batch)
     assert (progress.done, progress.failed, progress.pending) == (1, 1, 0)
     assert [item.member for item in progress.failures] == [bad]
+
+
+def test_an_unforeseen_error_fails_its_item_alone(db, monkeypatch):
+    ensure_insurer()
+    members = [make_member(bango=str(n), name="佐藤　一郎") for n in range(1, 5)]
+    doomed = members[2]
+    build = services.build_snapshot
+
+    def broken_for_one(member, *args):
+        if member.pk == doomed.pk:
+            raise ValueError("something nobody foresaw")
+        return build(member, *args)
+
+    monkeypatch.setattr(services, "build_snapshot", broken_for_one)
+    batch = _start()
+    _run_all(batch)  # one group: it fails, and its items are issued one at a time
+    statuses = dict(batch.items.values_list("member_id", "status"))
+    assert statuses == {m.pk: "failed" if m == doomed else "done" for m in members}
+    assert "予期しないエラー" in batch.items.get(member=doomed).error
+    assert Notice.objects.filter(batch=batch).count() == 3
+
+
+def test_a_group_of_items_takes_a_handful_of_statements(db, django_assert_max_num_queries):
+    ensure_insurer()
+    for n in range(1, 11):
+        insured = make_member(bango=str(n))
+        _issue_one(insured)  # each has a current notice to supersede
+    batch = _start(reason=Notice.Reason.REISSUE)
+    (chunk,) = batches.pending_chunks(batch.pk)
+    assert len(chunk) == batches.ITEMS_PER_TRANSACTION == 10
+    # The batch and insurer; for the group: begin, lock the items, lock the members, versions,
+    # insert, supersede, audit, update the items, commit (12, whatever the group's size); then
+    # the e-mail task and the batch's end (7). Issued one by one, it would take over 100.
+    with django_assert_max_num_queries(22):
+        batches.run_chunk(batch.pk, chunk)
+    assert Notice.objects.filter(batch=batch).count() == 10
+    assert Notice.objects.filter(superseded_by__batch=batch).count() == 10
 
 
 def test_without_insurer_data_every_item_fails_with_that_reason(db):

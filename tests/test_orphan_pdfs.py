@@ -66,7 +66,7 @@ def test_the_file_of_a_rolled_back_issue_is_removed(insurer, monkeypatch):
     def refuse(*args, **kwargs):
         raise RuntimeError("the database went away after the file was written")
 
-    monkeypatch.setattr(services.audit, "record", refuse)
+    monkeypatch.setattr(services.audit, "write", refuse)
     with pytest.raises(RuntimeError):
         services.issue_notice(person, "initial", now=timezone.now())
     assert not Notice.objects.filter(member=person).exists()
