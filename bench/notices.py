@@ -1,7 +1,7 @@
 """Benchmark of 資格情報のお知らせ: one render, bulk issuing with real workers, downloads.
 
     .venv/bin/python bench/notices.py [--runs 30] [--members 500] [--rounds 2] [--requests 400]
-                                      [--concurrency 2,8] [--keep] [--no-report]
+                                      [--concurrency 2,4,8] [--keep] [--no-report]
 
 In a throwaway database (portal_bench_notices, created and dropped as the postgres superuser
 on 127.0.0.1, trust authentication) with throwaway keys and a temporary media directory:
@@ -636,7 +636,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="1-worker/2-worker rounds")
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument(
-        "--concurrency", default="2,8", help="clients at once, comma-separated levels"
+        "--concurrency", default="2,4,8", help="clients at once, comma-separated levels"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--no-report", action="store_true", help="print only, leave docs alone")
@@ -680,7 +680,7 @@ def main() -> None:
         if not args.no_report:
             command = ".venv/bin/python bench/notices.py"
             for name, default in [("runs", 30), ("members", 500), ("rounds", 2),
-                                  ("requests", 400), ("concurrency", "2,8")]:  # fmt: skip
+                                  ("requests", 400), ("concurrency", "2,4,8")]:  # fmt: skip
                 if getattr(args, name) != default:
                     command += f" --{name} {getattr(args, name)}"
             write_section(_section(results, args.members, command))
