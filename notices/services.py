@@ -81,28 +81,10 @@ class Issued:
     failures: dict[int, Exception]  # member id -> why no notice could be made; nothing written
 
 
-def issue_notice(
-    member: Member,
-    reason: str,
-    *,
-    now: datetime,
-    actor: Any = None,
-    request: HttpRequest | None = None,
-    batch: NoticeBatch | None = None,
-    insurer: Insurer | None = None,
-    notify: bool = True,
-) -> Notice:
-    """Issue the member's next notice, supersede the current one, store its PDF."""
-    issued = issue_notices(
-        [member],
-        reason,
-        now=now,
-        actor=actor,
-        request=request,
-        batch=batch,
-        insurer=insurer,
-        notify=notify,
-    )
+def issue_notice(member: Member, reason: str, **options: Any) -> Notice:
+    """Issue the member's next notice, supersede the current one, store its PDF (the options
+    are issue_notices')."""
+    issued = issue_notices([member], reason, **options)
     if issued.failures:
         raise issued.failures[member.pk]
     return issued.notices[member.pk]
