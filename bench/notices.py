@@ -603,10 +603,16 @@ How to read it:
   (the ceiling, and the core share column). CPU per notice, unlike the rate, hardly depends
   on that: it is the figure to compare. Bare WeasyPrint's time on the same page tells how fast
   the machine was during the run (between runs on this machine it has varied by a third).
-- On two cores, N clients share the CPU with the server: once the workers' threads are all
-  busy, each request waits for the ones ahead of it (plus the clients' own share of the same
-  cores). The download's own time is a few database round trips (session, user, roles, the
-  notice, the audit INSERT and its commit) and the file.
+- Downloads: a download is five database round trips (session, user, roles, the notice, the
+  audit INSERT and its commit) and the file, about 6 ms of a worker's CPU plus the database's
+  share; the two cores answer about 300 a second. With N clients at once the median is about
+  N / that rate: under 20 ms up to 4 clients (two per core), over it at 8, where each request
+  waits for about three ahead of it. The clients themselves use a tenth of a core. Tried
+  without gain (ad-hoc runs, same machine): 3 or 4 sync workers and gthread workers (slower),
+  no connection health checks, server-side parameter binding (slower), user and roles in one
+  query (an aggregate as slow as the second query), not waiting for the WAL flush at the
+  audit commit (5-10%, not worth a lost audit event); dropping the LocaleMiddleware (Japanese
+  only) took 0.5 ms off every request.
 - The print file is rendered in parts of 100 notices and joined (notices.pdfjoin), each part
   embedding its forms and its entries' fonts once, so a worker's memory is that of one part,
   whatever the batch size.
