@@ -126,9 +126,10 @@ def qr_data_uri(url: str) -> str:
     """The QR code as a one-pixel-per-module PNG, scaled up by the stylesheet with
     `image-rendering: pixelated` so its edges stay sharp.
 
-    An SVG was the first choice (DESIGN.md); measured, WeasyPrint spent about 10 ms of each
-    ~90 ms notice parsing and drawing its path, against well under 1 ms for this PNG, and both
-    decode the same (tests/test_notices.py reads the code back from the rendered page)."""
+    An inline SVG was the first choice (DESIGN.md); measured, its path (a subpath per module)
+    more than doubles a notice's render: 65 ms against 28 ms with this PNG, on the same
+    machine in the same run. Both decode the same (tests/test_notices.py reads the code back
+    from the rendered page)."""
     # A fixed mask: choosing the "best" of eight means encoding eight times (5 of 7 ms here);
     # any mask is valid and readers take it from the code itself.
     code = qrcode.QRCode(
