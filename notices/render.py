@@ -267,19 +267,12 @@ def compose(entries: bytes, forms: Sequence[bytes], *, for_joining: bool = False
                 xobject = source.pages[0].as_form_xobject()
                 embedded[id(form)] = document.copy_foreign(xobject)
             page.add_underlay(embedded[id(form)])
-        if for_joining:
-            document.save(
-                output,
-                force_version="1.4",
-                object_stream_mode=pikepdf.ObjectStreamMode.disable,
-                deterministic_id=True,
-            )
-        else:
-            document.save(
-                output,
-                object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                deterministic_id=True,
-            )
+        shape = (
+            {"force_version": "1.4", "object_stream_mode": pikepdf.ObjectStreamMode.disable}
+            if for_joining
+            else {"object_stream_mode": pikepdf.ObjectStreamMode.generate}
+        )
+        document.save(output, deterministic_id=True, **shape)
     return output.getvalue()
 
 
