@@ -33,8 +33,8 @@ test: setup
 	$(PY) -m pytest
 
 setup: system $(STAMP)
-	@$(PY) -m portal.devsetup dotenv
-	@$(PY) -m portal.devsetup database
+	@$(PY) -m portal.dev.setup dotenv
+	@$(PY) -m portal.dev.setup database
 	@$(PY) manage.py migrate --no-input -v 0
 	@$(PY) manage.py createcachetable -v 0
 

@@ -41,7 +41,7 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from members.roster import MEMBER_COLUMNS  # noqa: E402  (pure: no Django needed)
+from members.roster.parse import MEMBER_COLUMNS  # noqa: E402  (pure: no Django needed)
 
 SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "portal_bench_import"
@@ -167,7 +167,7 @@ def _csv_parse_seconds(path: Path) -> tuple[float, int]:
 
 
 def _validate_seconds(path: Path) -> float:
-    from members.roster import RosterReader
+    from members.roster.parse import RosterReader
 
     started = time.perf_counter()
     with path.open("rb") as raw:
@@ -179,7 +179,7 @@ def _validate_seconds(path: Path) -> float:
 
 
 def _import(path: Path, *, trace: bool = False) -> tuple[float, object, int]:
-    from members.importer import import_roster
+    from members.roster.importer import import_roster
 
     if trace:
         tracemalloc.start()

@@ -253,7 +253,7 @@ def measure_bulk(workers: int, reason: str) -> dict:
     from django.db.models import Max, Min
     from django_tasks_db.models import DBTaskResult
 
-    from notices import batches
+    from notices.batches import services as batches
     from notices.models import NoticeBatch
 
     batch = batches.start_batch(reason=reason, as_of=settings.NOTICE_CUTOFF_DATE, scope="enrolled")
@@ -399,7 +399,7 @@ def measure_downloads(requests: int, levels: list[int]) -> dict:
 
     from members.models import Member
     from notices.models import Notice
-    from portal.demo import ensure_account
+    from portal.dev.demo import ensure_account
     from portal.roles import Role
 
     ensure_account("bench-member@example.jp", Role.MEMBER)
@@ -658,7 +658,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connections
 
-    from portal.demo import ensure_insurer
+    from portal.dev.demo import ensure_insurer
 
     try:
         call_command("migrate", verbosity=0)

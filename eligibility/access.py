@@ -7,8 +7,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from eligibility.employer_accounts import employer_of
 from eligibility.models import CertificateApplication, EligibilityCertificate
+from members.employers import employer_of
 from members.models import Employer
 from portal.roles import STAFF_ROLES, roles_of
 

@@ -16,8 +16,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from eligibility.employer_accounts import active_recipients
 from eligibility.models import CertificateApplication
+from members.employers import active_recipients
 from members.models import Member
 from portal.models import Insurer
 

@@ -88,3 +88,14 @@ def staff_status(member: Member, day: date) -> StaffStatus:
         legacy_card=legacy_card,
         certificates=certificates,
     )
+
+
+def household_certificates(household: Household | None) -> list[EligibilityCertificate]:
+    """The household's 資格確認書 for the member's home, newest first per person."""
+    if household is None:
+        return []
+    return list(
+        EligibilityCertificate.objects.filter(member__in=[p.pk for p in household.people])
+        .select_related("member")
+        .order_by("member__edaban", "-valid_from", "-pk")
+    )

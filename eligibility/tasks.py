@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.tasks import task
 from django.utils import timezone
 
-from eligibility import certificate_batches
+from eligibility.certificates import batches as certificate_batches
 
 
 @task(queue_name="certificates")

@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from members.models import Member, MismatchCase
+from members.employers import employer_of
+from members.models import Member
 from portal.roles import STAFF_ROLES, roles_of
 
 
@@ -41,32 +42,8 @@ def get_household_member_for_user(user: Any, pk: int) -> Member:
     return get_object_or_404(household, pk=pk)
 
 
-def _mismatch_cases():
-    # The sealed proposal and the member's vault columns are never needed to show a case.
-    return MismatchCase.objects.select_related("member__employer").defer(
-        "proposed_token", "member__mynumber_token", "member__mynumber_hash"
-    )
-
-
-def get_case_for_staff(request: HttpRequest, pk: int) -> MismatchCase:
-    """Any mismatch case, for 業務課 staff; 404 for everyone else."""
-    if not roles_of(request.user) & STAFF_ROLES:
-        raise Http404
-    return get_object_or_404(_mismatch_cases(), pk=pk)
-
-
-def get_case_for_member(user: Any, pk: int) -> MismatchCase:
-    """A mismatch case about someone in the caller's own household; 404 for anyone else."""
-    if not getattr(user, "is_authenticated", False):
-        raise Http404
-    household = Q(member__account=user) | Q(member__insured__account=user)
-    return get_object_or_404(_mismatch_cases().filter(household), pk=pk)
-
-
 def get_member_for_employer(request: HttpRequest, pk: int) -> Member:
     """A person (insured or dependent) of the employer this login belongs to; 404 otherwise."""
-    from eligibility.employer_accounts import employer_of
-
     employer = employer_of(request.user)
     if employer is None:
         raise Http404

@@ -1,64 +1,78 @@
-"""Forms for members and staff; the values go through the roster's own validators."""
+"""The staff search form: one box for 記号・番号 or a name, a birth date, an employer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
-from members.dates import parse_roster_date
 from members.models import Employer
-from members.validators import RosterValueError, parse_bango, parse_kigo
+from members.search import (
+    MY_NUMBER_REFUSED,
+    ParsedQuery,
+    SearchInputError,
+    parse_birth_date,
+    parse_query,
+)
+from portal.models import contains_full_number
+
+_TEXT_ERRORS = {"null_characters_not_allowed": "使用できない文字が含まれています。"}
 
 
-def _roster_value[T](parse: Callable[[str], T], value: str) -> T:
-    try:
-        return parse(value)
-    except RosterValueError as error:
-        raise forms.ValidationError(error.message) from None
-
-
-class LinkForm(forms.Form):
-    kigo = forms.CharField(
-        label="記号",
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    bango = forms.CharField(
-        label="番号",
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+class MemberSearchForm(forms.Form):
+    q = forms.CharField(
+        label="氏名・カナ・記号番号",
+        required=False,
+        max_length=100,
+        error_messages=_TEXT_ERRORS,
+        help_text="例: 山田 花子、やまだ、ﾔﾏﾀﾞ、1201-15(一部だけでも検索できます)",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     birth_date = forms.CharField(
-        label="生年月日(被保険者本人)",
-        max_length=30,
-        help_text="例: 1985-04-01、昭和60年4月1日",
-        widget=forms.TextInput(attrs={"autocomplete": "bday"}),
-    )
-    code = forms.CharField(
-        label="登録コード",
-        max_length=30,
-        help_text="当組合から郵送した「登録コードのお知らせ」に記載の12文字(例: ABCD-EFGH-JKMN)",
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
-        ),
-    )
-
-    def clean_kigo(self) -> str:
-        return _roster_value(parse_kigo, self.cleaned_data["kigo"])
-
-    def clean_bango(self) -> str:
-        return _roster_value(parse_bango, self.cleaned_data["bango"])
-
-    def clean_birth_date(self) -> date:
-        return _roster_value(parse_roster_date, self.cleaned_data["birth_date"])
-
-
-class MailingListForm(forms.Form):
-    employer = forms.ModelChoiceField(
-        label="事業所",
-        queryset=Employer.objects.order_by("kigo"),
+        label="生年月日",
         required=False,
-        empty_label="全事業所",
+        max_length=30,
+        error_messages=_TEXT_ERRORS,
+        help_text="例: 1985-04-01、昭和60年4月1日、S60.4.1",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+    employer = forms.ModelChoiceField(
+        queryset=Employer.objects.all(), label="事業所", required=False, empty_label="すべて"
+    )
+    include_lost = forms.BooleanField(label="喪失者を含む", required=False, initial=True)
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        # A My Number typed into a box is refused and not even echoed back into the page.
+        self.refused = [
+            name
+            for name in ("q", "birth_date")
+            if data and contains_full_number(data.get(name, ""))
+        ]
+        if self.refused:
+            data = data.copy()
+            for name in self.refused:
+                data[name] = ""
+        super().__init__(data)
+
+    def clean(self) -> dict[str, Any]:
+        for name in self.refused:
+            self.add_error(name, MY_NUMBER_REFUSED)
+        return super().clean()
+
+    def clean_q(self) -> ParsedQuery:
+        try:
+            return parse_query(self.cleaned_data["q"])
+        except SearchInputError as error:
+            raise forms.ValidationError(error.message) from None
+
+    def clean_birth_date(self) -> date | None:
+        try:
+            return parse_birth_date(self.cleaned_data["birth_date"])
+        except SearchInputError as error:
+            raise forms.ValidationError(error.message) from None
+
+    def has_criteria(self) -> bool:
+        data = self.cleaned_data
+        return not data["q"].is_empty or bool(data["birth_date"] or data["employer"])

@@ -35,6 +35,41 @@ class Employer(models.Model):
         return f"{self.kigo} {self.name}"
 
 
+class EmployerUser(models.Model):
+    """A login of an employer's HR staff (事業所担当者): one employer per login, invited by
+    業務課. `active` and the user's own is_active go off together on deactivation."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employer_link"
+    )
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="portal_users", verbose_name="事業所"
+    )
+    active = models.BooleanField("有効", default=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    invited_at = models.DateTimeField("招待日時")
+    accepted_at = models.DateTimeField("パスワード設定日時", null=True, blank=True)
+    deactivated_at = models.DateTimeField("無効にした日時", null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "事業所担当者"
+        ordering = ["employer__kigo", "user__email"]
+
+    def __str__(self) -> str:
+        return f"{self.user.email} ({self.employer.kigo})"
+
+    @property
+    def state(self) -> str:
+        if not self.active:
+            return "inactive"
+        return "active" if self.accepted_at else "invited"
+
+
 class EnrolledQuerySet(models.QuerySet):
     def enrolled_on(self, day: date) -> EnrolledQuerySet:
         # 資格喪失年月日 is the first day without coverage (the day after leaving).
@@ -270,7 +305,3 @@ class RegistrationCode(models.Model):
 
     def __str__(self) -> str:
         return f"登録コード {self.member}"
-
-
-# Mismatch cases live in their own module; importing them here registers them with the app.
-from members.mismatch_models import MismatchCase, MismatchEvent  # noqa: E402, F401

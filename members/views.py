@@ -1,55 +1,121 @@
+"""業務課 staff: find a member, and read one member's record. Every read is audited."""
+
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from datetime import date
+from typing import Any
 
-from eligibility.status import household_advice
-from members import linking
-from members.forms import LinkForm
-from members.households import household_of
-from members.models import Member
-from notices.services import household_notices
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from members.access import member_records
+from members.forms import MemberSearchForm
+from members.models import Member, MyNumberConflict
+from members.search import (
+    CappedPaginator,
+    ParsedQuery,
+    search_members,
+)
+from portal import audit
+from portal.models import AuditEvent
 from portal.roles import Role, role_required
 
+audit.register("member.search", "加入者の検索")
+audit.register("member.view", "加入者情報の閲覧")
 
-@role_required(Role.MEMBER)
-def member_home(request: HttpRequest) -> HttpResponse:
+PER_PAGE = 50
+HISTORY_LIMIT = 50
+
+
+def _criteria_for_audit(data: dict[str, Any]) -> dict[str, Any]:
+    """What was searched for, as parsed: 記号・番号 or a name fragment, never anything else."""
+    parsed: ParsedQuery = data["q"]
+    criteria: dict[str, Any] = {}
+    if parsed.number is not None:
+        criteria["kigo"], criteria["bango"] = parsed.number.kigo, parsed.number.bango
+        if parsed.number.edaban is not None:
+            criteria["edaban"] = parsed.number.edaban
+    elif parsed.name:
+        criteria["name"] = parsed.name
+    if data["birth_date"]:
+        criteria["birth_date"] = data["birth_date"].isoformat()
+    if data["employer"]:
+        criteria["employer"] = data["employer"].kigo
+    criteria["include_lost"] = data["include_lost"]
+    return criteria
+
+
+@role_required(Role.CLERK, Role.SUPERVISOR)
+def staff_search(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    household = household_of(request.user, today)
-    context = {"household": household, "notices": household_notices(household, today)}
-    context["statuses"] = household_advice(household, today)  # what to bring, per person
-    return render(request, "members/member_home.html", context)
+    form = MemberSearchForm(request.GET or None)
+    context: dict[str, Any] = {"form": form, "page": None, "today": today}
+    if form.is_bound and form.is_valid() and form.has_criteria():
+        data = form.cleaned_data
+        members = search_members(
+            query=request.GET.get("q", ""),
+            birth_date=data["birth_date"],
+            employer=data["employer"],
+            include_lost=data["include_lost"],
+            as_of=today,
+        )
+        paginator = CappedPaginator(members, PER_PAGE, one_scan=data["q"].is_short)
+        page = paginator.get_page(request.GET.get("page"))
+        audit.record(
+            "member.search",
+            request=request,
+            detail={
+                **_criteria_for_audit(data),
+                "page": page.number,
+                "results": paginator.count,
+                "capped": paginator.capped,
+            },
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            page=page,
+            rows=[(member, member.is_enrolled(today)) for member in page],
+            query=query.urlencode(),
+        )
+    else:
+        # Nothing to search for yet (errors are shown by the form itself).
+        context["hint"] = not form.is_bound or not form.errors
+    return render(request, "members/staff_search.html", context)
 
 
-@role_required(Role.EMPLOYER)
-def employer_home(request: HttpRequest) -> HttpResponse:
-    from eligibility.employer_views import home_context  # the employer pages live there
-
-    return render(request, "members/employer_home.html", home_context(request))
-
-
-# Any signed-in account may link: a new sign-up has no role until it holds a household.
-@login_required
-@require_http_methods(["GET", "POST"])
-def link_account(request: HttpRequest) -> HttpResponse:
-    if Member.objects.filter(account=request.user).exists():
-        messages.info(request, "このアカウントはすでに加入者情報と連携しています。")
-        return redirect("members:home")
-    form = LinkForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            linking.link_account(
-                request.user, **form.cleaned_data, request=request, now=timezone.now()
-            )
-        except linking.AlreadyLinked:
-            return redirect("members:home")
-        except linking.LinkRefused as refused:
-            form.add_error(None, refused.message)
-        else:
-            messages.success(request, "加入者情報と連携しました。ご家族の情報をご覧いただけます。")
-            return redirect("members:home")
-    return render(request, "members/link_account.html", {"form": form})
+def member_record_context(member: Member, today: date) -> dict[str, Any]:
+    """The member's record as the staff member page shows it: household, enrolment, the
+    login, open number conflicts and the newest audit events about the member."""
+    head_id = member.insured_id or member.pk
+    household = (
+        member_records()
+        .filter(Q(pk=head_id) | Q(insured_id=head_id))
+        .order_by("kigo", "bango", "edaban")
+    )
+    conflicts = (
+        MyNumberConflict.objects.filter(Q(member=member) | Q(holder=member))
+        .filter(resolved_at__isnull=True)
+        .select_related("member", "holder")
+        .defer(
+            "member__mynumber_token",
+            "member__mynumber_hash",
+            "holder__mynumber_token",
+            "holder__mynumber_hash",
+        )
+    )
+    history = AuditEvent.objects.filter(
+        target_type=Member._meta.label, target_id=str(member.pk)
+    ).order_by("-at", "-id")[:HISTORY_LIMIT]
+    return {
+        "member": member,
+        "today": today,
+        "enrolled": member.is_enrolled(today),
+        "household": [(person, person.is_enrolled(today)) for person in household],
+        "account": member.account if member.account_id else None,
+        "conflicts": conflicts,
+        "history": history,
+        "history_limit": HISTORY_LIMIT,
+    }

@@ -169,3 +169,163 @@ class Notice(models.Model):
         if self.revoked_at:
             return "revoked"
         return "current" if self.superseded_by_id is None else "superseded"
+
+
+# Last-four-digit mismatch cases (notices.mismatch): a member's report on a notice, the
+# 業務課's check, a verified correction.
+
+
+class MismatchCase(models.Model):
+    """One report that the last four digits on a notice differ from the member's card.
+
+    A proposed correction lives here only as vault ciphertext bound to the member row, and only
+    while it waits for a supervisor (a constraint says so); approval or rejection wipes it.
+    `version` is the optimistic lock: every staff action names the version it saw.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "受付"
+        INVESTIGATING = "investigating", "調査中"
+        PENDING_APPROVAL = "pending_approval", "承認待ち"
+        CORRECTED = "corrected", "訂正済"
+        NO_ERROR = "no_error", "確認済(誤りなし)"
+
+    OPEN_STATUSES = (Status.RECEIVED, Status.INVESTIGATING, Status.PENDING_APPROVAL)
+    # What the member is told: the approval step is still "under investigation" to them.
+    MEMBER_LABELS = {
+        Status.RECEIVED: "受付済み",
+        Status.INVESTIGATING: "調査中",
+        Status.PENDING_APPROVAL: "調査中",
+        Status.CORRECTED: "訂正済み",
+        Status.NO_ERROR: "確認済み(誤りはありませんでした)",
+    }
+
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="mismatch_cases")
+    notice = models.ForeignKey("notices.Notice", on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    registered_last4 = models.CharField("お知らせの下4桁", max_length=4)
+    reported_last4 = models.CharField("カードの下4桁(申出)", max_length=4)
+    contact = models.CharField("連絡先", max_length=254)
+    comment = models.TextField("コメント", max_length=1000, blank=True)
+    status = models.CharField("状態", max_length=20, choices=Status, default=Status.RECEIVED)
+    version = models.PositiveIntegerField(default=1)
+
+    # The five-item check against the national register; None until recorded.
+    check_name = models.BooleanField("漢字氏名", null=True)
+    check_kana = models.BooleanField("カナ氏名", null=True)
+    check_birth_date = models.BooleanField("生年月日", null=True)
+    check_sex = models.BooleanField("性別", null=True)
+    check_address = models.BooleanField("住所", null=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    proposed_token = models.TextField(blank=True, editable=False)
+    proposed_last4 = models.CharField("訂正後の下4桁", max_length=4, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField("差し戻しの理由", blank=True)
+
+    resolution_reason = models.TextField("完了の理由", blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField("完了日時", null=True, blank=True)
+    created_at = models.DateTimeField("受付日時", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    CHECK_FIELDS = ("check_name", "check_kana", "check_birth_date", "check_sex", "check_address")
+
+    class Meta:
+        verbose_name = "下4桁相違の申出"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status__in=["received", "investigating", "pending_approval"]),
+                name="mismatch_one_open_case_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_last4__regex=r"^[0-9]{4}$")
+                & Q(registered_last4__regex=r"^[0-9]{4}$")
+                & (Q(proposed_last4="") | Q(proposed_last4__regex=r"^[0-9]{4}$")),
+                name="mismatch_last4_are_four_digits",
+            ),
+            # The ciphertext exists only while a supervisor has to decide on it.
+            models.CheckConstraint(
+                condition=(Q(status="pending_approval") & ~Q(proposed_token=""))
+                | (~Q(status="pending_approval") & Q(proposed_token="")),
+                name="mismatch_token_only_pending",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["received", "investigating", "pending_approval"])
+                    & Q(closed_at__isnull=True)
+                )
+                | (Q(status__in=["corrected", "no_error"]) & Q(closed_at__isnull=False)),
+                name="mismatch_closed_when_final",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="mismatch_status_age")]
+
+    def __str__(self) -> str:
+        return f"下4桁相違 No.{self.pk} {self.member}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def member_label(self) -> str:
+        return self.MEMBER_LABELS[self.Status(self.status)]
+
+    @property
+    def checks(self) -> list[tuple[str, bool | None]]:
+        return [
+            (self._meta.get_field(name).verbose_name, getattr(self, name))
+            for name in self.CHECK_FIELDS
+        ]
+
+    @property
+    def check_recorded(self) -> bool:
+        return all(getattr(self, name) is not None for name in self.CHECK_FIELDS)
+
+    @property
+    def all_matched(self) -> bool:
+        return all(getattr(self, name) is True for name in self.CHECK_FIELDS)
+
+
+class MismatchEvent(models.Model):
+    """The case's own timeline: what happened, who did it, and any reason given (never digits
+    beyond the last four)."""
+
+    class Kind(models.TextChoices):
+        REPORTED = "reported", "申出を受付"
+        CHECKED = "checked", "5項目の照合を記録"
+        CLOSED_NO_ERROR = "closed_no_error", "誤りなしとして完了(理由付き疑いなし)"
+        PROPOSED = "proposed", "訂正を提案"
+        PROPOSAL_REFUSED = "proposal_refused", "提案を拒否(他の加入者に登録済みの番号)"
+        APPROVED = "approved", "訂正を承認(登録を更新)"
+        APPROVAL_REFUSED = "approval_refused", "承認できず担当者に戻した"
+        REJECTED = "rejected", "提案を差し戻し"
+
+    case = models.ForeignKey(MismatchCase, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "下4桁相違の経過"
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"

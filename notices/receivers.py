@@ -35,7 +35,8 @@ def reissue_after_change(sender: Any, changes: dict[int, str], **kwargs: Any) ->
 
 
 def _issue(due: dict[int, str]) -> None:
-    from notices import batches, services
+    from notices import services
+    from notices.batches import services as batches
 
     if len(due) > ISSUE_NOW_LIMIT:
         by_reason: dict[str, list[int]] = {}

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from notices import batches, print_file, services
+from notices import services
+from notices.batches import print_file
+from notices.batches import services as batches
 
 
 @task(queue_name="notices")

@@ -1,6 +1,24 @@
+"""The site's URLs: the portal's own pages, allauth, and each app's pages.
+
+URL namespaces name areas of the site, not packages: `members:` holds the member-record pages,
+the composed home pages (portal.pages) and the mismatch cases (notices.mismatch), so that
+templates and bookmarks kept their names when the code moved.
+"""
+
 from django.urls import include, path
 
+from eligibility import urls as eligibility_urls
+from members import urls as members_urls
+from notices import urls as notices_urls
+from notices.mismatch import urls as mismatch_urls
 from portal import views
+from portal.pages import urls as pages_urls
+
+members_area = [
+    *pages_urls.urlpatterns,
+    *members_urls.urlpatterns,
+    *mismatch_urls.urlpatterns,
+]
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -13,7 +31,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
-    path("", include("members.urls")),
-    path("", include("eligibility.urls")),
-    path("", include("notices.urls")),
+    path("", include((members_area, "members"))),
+    path("", include((eligibility_urls.urlpatterns, "eligibility"))),
+    path("", include((notices_urls.urlpatterns, "notices"))),
 ]

@@ -4,7 +4,7 @@ import pgtrigger
 import pytest
 from django.test import TransactionTestCase
 
-from portal.demo import ensure_insurer
+from portal.dev.demo import ensure_insurer
 from portal.roles import Role
 from tests.personas import make_user
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from members.models import Member
-from portal.demo import load_demo_roster, seed_demo_eligibility
+from portal.dev.demo import load_demo_roster, seed_demo_eligibility
 
 DAYS = ("2024-12-01", "2025-06-01", "2026-01-15", "2026-11-26")
 # The tests import the demo roster on this day, so the import's estimated dates are fixed.

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from eligibility.employer_accounts import ensure_link
+from eligibility.employers.services import ensure_link
 from eligibility.models import MynaRegistration
 from members.models import Employer, Member
 from tests.factories import make_employer, make_member

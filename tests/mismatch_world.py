@@ -11,10 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from members.mismatch_models import MismatchCase
 from members.models import Member
 from members.services import register_my_number
-from notices.models import Notice
+from notices.models import MismatchCase, Notice
 from notices.services import issue_notice
 from portal.roles import Role
 from tests.factories import make_employer, make_member, valid_my_number

@@ -10,7 +10,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import get_user_model
 
-from portal.demo import ensure_account
+from portal.dev.demo import ensure_account
 from portal.roles import Role
 
 PASSWORD = "correct-horse-battery-staple"

@@ -19,15 +19,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from eligibility.employer_accounts import ensure_link, invitation_args
-from eligibility.issuance import issue_certificate
+from eligibility.certificates.services import issue_certificate
+from eligibility.employers.services import ensure_link, invitation_args
 from eligibility.models import (
     CertificateApplication,
     CertificateBatch,
     EligibilityCertificate,
-    EmployerUser,
 )
-from members.models import Member, RosterImport
+from members.models import EmployerUser, Member, RosterImport
 from members.services import register_my_number
 from notices.models import Notice, NoticeBatch
 from notices.services import issue_notice
@@ -148,7 +147,7 @@ def _certificate_batch_args(world: World) -> list[object]:
 
 def _mismatch_case_args(world: World) -> list[object]:
     # An open case about the insured person, reported from the world's notice.
-    from members.mismatch_models import MismatchCase
+    from notices.models import MismatchCase
 
     case, _ = MismatchCase.objects.get_or_create(
         member=world.insured,

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from eligibility.importing import roster_change
 from eligibility.models import MynaRegistration
-from members import roster_writers
-from members.importer import import_roster
+from eligibility.records.roster import roster_change
 from members.models import Member
-from members.roster import MEMBER_COLUMNS
+from members.roster import writers as roster_writers
+from members.roster.importer import import_roster
+from members.roster.parse import MEMBER_COLUMNS
 from portal.models import AuditEvent
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, transaction
 
-from eligibility import services
 from eligibility.facts import facts_for, pick_certificate
 from eligibility.models import (
     EligibilityCertificate,
@@ -15,8 +14,9 @@ from eligibility.models import (
     MynaRegistration,
     SmartphonePreference,
 )
+from eligibility.records import services
+from eligibility.records.services import EligibilityRefused
 from eligibility.rules import CertificateFacts, Primary
-from eligibility.services import EligibilityRefused
 from eligibility.status import member_advice
 from portal.models import AuditEvent
 from tests.factories import make_member

@@ -15,7 +15,7 @@ from eligibility.rules import Primary
 from eligibility.status import member_advice
 from members.access import get_household_member_for_user
 from members.models import Member
-from portal.demo import load_demo_roster, seed_demo_eligibility
+from portal.dev.demo import load_demo_roster, seed_demo_eligibility
 from portal.models import AuditEvent
 from tests.eligibility_demo import (
     DAYS,

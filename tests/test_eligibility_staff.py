@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from eligibility import followup
-from eligibility import views as eligibility_views
+from eligibility.followup import services as followup
+from eligibility.followup import views as eligibility_views
 from eligibility.models import EligibilityCertificate, LegacyCard, MynaRegistration
 from eligibility.rules import Primary
 from eligibility.status import member_advice

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from eligibility import applications, certificate_batches
-from eligibility.employer_accounts import employer_of
-from eligibility.models import CertificateApplication, EligibilityCertificate, EmployerUser
+from eligibility.applications import services as applications
+from eligibility.certificates import batches as certificate_batches
+from eligibility.models import CertificateApplication, EligibilityCertificate
+from members.employers import employer_of
+from members.models import EmployerUser
 from portal.roles import Role
 from tests.employer_world import TODAY
 from tests.employer_world import _media_and_day as _media_and_day  # autouse fixture

@@ -13,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
-from eligibility.models import EmployerUser
+from members.models import EmployerUser
 from portal.models import AuditEvent
 from portal.roles import Role, roles_of
 from tests.employer_world import _media_and_day as _media_and_day  # autouse fixture

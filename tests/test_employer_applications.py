@@ -9,14 +9,14 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from eligibility import applications
-from eligibility.issuance import issue_certificate
+from eligibility.applications import services as applications
+from eligibility.certificates.services import issue_certificate
 from eligibility.models import (
     ApplicationPerson,
     CertificateApplication,
     EligibilityCertificate,
 )
-from eligibility.services import EligibilityRefused, update_certificate
+from eligibility.records.services import EligibilityRefused, update_certificate
 from portal.models import AuditEvent
 from tests.employer_world import TODAY, register
 from tests.employer_world import _media_and_day as _media_and_day  # autouse fixture

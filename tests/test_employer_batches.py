@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from eligibility import certificate_batches as batches
-from eligibility.issuance import issue_certificate
+from eligibility.certificates import batches
+from eligibility.certificates.services import issue_certificate
 from eligibility.models import CertificateBatch, CertificateBatchItem, EligibilityCertificate
 from portal.models import AuditEvent
 from tests.employer_world import TODAY, register

@@ -7,7 +7,7 @@ from datetime import date as D
 
 import pytest
 
-from eligibility.certificate_rules import (
+from eligibility.certificates.rules import (
     Candidate,
     certificate_period,
     elderly_copay,

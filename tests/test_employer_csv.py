@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from eligibility import application_csv
+from eligibility.applications import csv_upload as application_csv
 from eligibility.models import CertificateApplication
 from portal.models import AuditEvent
 from tests.employer_world import TODAY

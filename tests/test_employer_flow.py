@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from eligibility.models import CertificateApplication, EligibilityCertificate
 from members.models import Employer
-from portal import demo
+from portal.dev import demo
 from portal.models import AuditEvent
 from portal.roles import Role
 from tests.employer_world import TODAY, pdf_text

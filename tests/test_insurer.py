@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from portal.demo import DEMO_INSURER
+from portal.dev.demo import DEMO_INSURER
 from portal.models import AuditEvent, Insurer
 
 

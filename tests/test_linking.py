@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from members import linking
+from members.linking import services as linking
 from members.models import RegistrationCode
 from portal.models import AuditEvent
 from portal.roles import Role, roles_of

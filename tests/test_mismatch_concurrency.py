@@ -10,8 +10,8 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from members import mismatch
-from members.mismatch_models import MismatchCase
+from notices.mismatch import services as mismatch
+from notices.models import MismatchCase
 from portal.roles import Role
 from tests.mismatch_world import ALL_MATCHED, check_all_matched, make_household, post, report
 from tests.personas import make_user

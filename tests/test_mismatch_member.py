@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from members.mismatch_models import MismatchCase, MismatchEvent
-from notices.models import Notice
+from notices.models import MismatchCase, MismatchEvent, Notice
 from notices.services import issue_notice
 from portal.models import AuditEvent
 from tests.factories import make_member
@@ -158,7 +157,7 @@ def test_other_members_never_see_a_case(client, household, member, other_member)
 
 
 def test_reports_are_rate_limited_per_account(client, household, member, monkeypatch):
-    from members import mismatch_views
+    from notices.mismatch import views as mismatch_views
 
     monkeypatch.setattr(mismatch_views, "REPORT_LIMIT", 1)
     client.force_login(member)

@@ -13,11 +13,10 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from members.mismatch_models import MismatchCase, MismatchEvent
 from members.models import Member
-from notices.models import Notice
+from notices.models import MismatchCase, MismatchEvent, Notice
 from notices.services import issue_notice
-from portal.demo import DEMO_ACCOUNTS, link_demo_member, load_demo_roster
+from portal.dev.demo import DEMO_ACCOUNTS, link_demo_member, load_demo_roster
 from portal.models import AuditEvent
 from portal.roles import Role
 from tests.mismatch_world import ALL_MATCHED, RIGHT_NUMBER, assert_no_full_number, pdf_text

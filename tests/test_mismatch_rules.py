@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from members.mismatch_rules import (
+from notices.mismatch.rules import (
     InputRefused,
     age_buckets,
     age_in_days,

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members import vault
-from members.mismatch_models import MismatchCase, MismatchEvent
 from members.models import Member, MyNumberConflict
 from members.services import register_my_number
+from notices.models import MismatchCase, MismatchEvent
 from portal.models import AuditEvent
 from portal.roles import Role
 from tests.factories import make_employer, make_member

@@ -16,9 +16,9 @@ import pytest
 from django.conf import settings
 from django_tasks_db.models import DBTaskResult
 
-from notices import batches
+from notices.batches import services as batches
 from notices.models import Notice, NoticeBatch, NoticeBatchItem
-from portal.demo import ensure_insurer
+from portal.dev.demo import ensure_insurer
 from tests.factories import make_employer, make_member
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,12 +19,14 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from members.models import Member
-from notices import batches, print_file, render, services
-from notices.batch_forms import parse_member_lines
+from notices import render, services
+from notices.batches import print_file
+from notices.batches import services as batches
+from notices.batches.forms import parse_member_lines
+from notices.batches.pdfjoin import PdfJoiner, PdfJoinError
 from notices.models import Notice, NoticeBatch, NoticeBatchItem
-from notices.pdfjoin import PdfJoiner, PdfJoinError
 from notices.tasks import notify_households_task
-from portal.demo import ensure_insurer, load_demo_roster
+from portal.dev.demo import ensure_insurer, load_demo_roster
 from portal.models import AuditEvent
 from tests.factories import make_employer, make_member
 

@@ -18,14 +18,14 @@ from django.utils import timezone
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from members.importer import import_roster
 from members.models import Member
+from members.roster.importer import import_roster
 from members.services import register_my_number
 from notices import render, services
 from notices.models import Notice
 from notices.verification import token_for, verification_url
-from portal.demo import DEMO_ROSTER_DIR as DATA
-from portal.demo import load_demo_roster
+from portal.dev.demo import DEMO_ROSTER_DIR as DATA
+from portal.dev.demo import load_demo_roster
 from portal.models import AuditEvent
 from tests.factories import make_member, valid_my_number
 

@@ -10,7 +10,8 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from portal import checks, devsetup, health
+from portal import checks, health
+from portal.dev import setup as devsetup
 from portal.env import env_bool, env_int, env_list, load_dotenv, parse_database_url
 
 

@@ -14,10 +14,11 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
-from members import roster_writers, vault
-from members.importer import import_roster, safe_file_name
+from members import vault
 from members.models import Employer, Member, RosterImport
-from members.roster import EMPLOYER_COLUMNS, MEMBER_COLUMNS
+from members.roster import writers as roster_writers
+from members.roster.importer import import_roster, safe_file_name
+from members.roster.parse import EMPLOYER_COLUMNS, MEMBER_COLUMNS
 from portal.models import AuditEvent
 from tests.factories import make_employer, valid_my_number
 

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from members import roster
-from members.roster import (
+from members.roster import parse as roster
+from members.roster.parse import (
     EMPLOYER_COLUMNS,
     MEMBER_COLUMNS,
     EmployerRow,

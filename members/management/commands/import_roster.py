@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from members.importer import import_roster
 from members.models import RosterImport
-from members.roster_writers import MAX_STORED_ERRORS
+from members.roster.importer import import_roster
+from members.roster.writers import MAX_STORED_ERRORS
 
 
 class Command(BaseCommand):

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from members.dates import parse_roster_date
 from members.models import Employer
 from members.validators import RosterValueError
-from notices import batches, print_file
+from notices.batches import print_file
+from notices.batches import services as batches
 from notices.models import Notice, NoticeBatch
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from notices.batches import resume_batches
+from notices.batches.services import resume_batches
 
 
 class Command(BaseCommand):

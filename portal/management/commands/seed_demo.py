@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from portal import demo
+from portal.dev import demo
 from portal.roles import ROLE_LABELS, Role
 
 

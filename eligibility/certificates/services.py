@@ -1,0 +1,178 @@
+"""Issuing a 資格確認書: the snapshot of what it shows, its card-sized PDF (rendered once,
+through the notices' renderer, and stored), and the audited record.
+
+Every way the portal issues one (an approved employer application, 職権交付, renewal) ends
+here; staff recording a certificate issued on paper elsewhere use services.add_certificate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from eligibility.certificates import rules as certificate_rules
+from eligibility.facts import build_facts
+from eligibility.models import CertificateBatch, EligibilityCertificate, MynaRegistration
+from eligibility.records.services import EligibilityRefused, check_certificate_period
+from eligibility.rules import registration_end
+from members.models import Member
+from notices import render
+from portal import audit
+from portal.models import Insurer
+
+audit.register("eligibility.certificate_issue", "資格確認書の交付")
+
+STYLESHEET = render.STATIC_DIR / "css" / "certificate-pdf.css"
+Source = EligibilityCertificate.Source
+
+
+class NoInsurer(EligibilityRefused):
+    def __init__(self) -> None:
+        super().__init__("保険者情報が登録されていないため交付できません。先に登録してください。")
+
+
+class MissingGlyph(EligibilityRefused):
+    """A character of the person's record is in none of the fonts: no empty box on a name."""
+
+    def __init__(self, error: render.MissingGlyph) -> None:
+        characters = "".join(sorted(error.characters))[:20]
+        super().__init__(
+            f"資格確認書の書体にない文字があるため作成できません(文字: {characters})。"
+        )
+
+
+def period_for(member: Member, start: date) -> tuple[date, date]:
+    """(valid_from, valid_to) of a certificate for `member` meant to start on `start`."""
+    registration = MynaRegistration.objects.filter(member=member).first()
+    end = None
+    if registration is not None and registration.status == MynaRegistration.Status.CANCELLED:
+        end = registration_end(build_facts(member, start, registration=registration))
+    return certificate_rules.certificate_period(
+        start,
+        default_years=settings.CERTIFICATE_DEFAULT_YEARS,
+        birth_date=member.birth_date,
+        registration_end=end,
+    )
+
+
+def build_snapshot(
+    member: Member, insurer: Insurer, *, issued_on: date, valid_from: date, valid_to: date
+) -> dict[str, Any]:
+    """Every field the certificate shows (DOMAIN.md), as it shows them."""
+    copay = certificate_rules.elderly_copay(member.birth_date, valid_from)
+    return {
+        "kigo": member.kigo,
+        "bango": member.bango,
+        "edaban": member.edaban,
+        "insured_kind": "本人(被保険者)" if member.is_insured_person else "家族(被扶養者)",
+        "name": member.name,
+        "name_kana": member.name_kana,
+        "sex": member.get_sex_display(),
+        "birth_date": member.birth_date.isoformat(),
+        "acquired_on": member.acquired_on.isoformat(),
+        "valid_from": valid_from.isoformat(),
+        "valid_to": valid_to.isoformat(),
+        "issued_on": issued_on.isoformat(),
+        "insurer_number": insurer.insurer_number,
+        "insurer_name": insurer.name,
+        "insurer_address": f"〒{insurer.postal_code} {insurer.address}",
+        "copay_ratio": copay.ratio if copay else "",
+        "copay_from": copay.effective_from.isoformat() if copay else "",
+    }
+
+
+_DATES = ("birth_date", "acquired_on", "valid_from", "valid_to", "issued_on", "copay_from")
+
+
+def document_context(snapshot: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **snapshot,
+        **{key: date.fromisoformat(snapshot[key]) if snapshot[key] else None for key in _DATES},
+    }
+
+
+def render_pdf(snapshot: dict[str, Any]) -> bytes:
+    """The card-sized PDF (front and back, 85.6 x 54 mm each)."""
+    try:
+        render.check_glyphs(str(v) for v in snapshot.values() if isinstance(v, str))
+    except render.MissingGlyph as error:
+        raise MissingGlyph(error) from None
+    html = render_to_string(
+        "eligibility/certificates/document.html", {"c": document_context(snapshot)}
+    )
+    return render.render_document(html, Path(STYLESHEET))
+
+
+def issue_certificate(
+    member: Member,
+    *,
+    issued_on: date,
+    valid_from: date,
+    valid_to: date,
+    source: str,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    insurer: Insurer | None = None,
+    batch: CertificateBatch | None = None,
+    renews: EligibilityCertificate | None = None,
+    detail: dict[str, Any] | None = None,
+) -> EligibilityCertificate:
+    """Record the certificate, render and store its PDF, audit it; all or nothing."""
+    insurer = insurer or Insurer.current()
+    if insurer is None:
+        raise NoInsurer
+    snapshot = build_snapshot(
+        member, insurer, issued_on=issued_on, valid_from=valid_from, valid_to=valid_to
+    )
+    pdf = render_pdf(snapshot)  # before any write: a missing glyph changes nothing
+    with transaction.atomic():
+        Member.objects.select_for_update().filter(pk=member.pk).only("pk").first()
+        check_certificate_period(member, valid_from, valid_to)
+        certificate = EligibilityCertificate.objects.create(
+            member=member,
+            issued_on=issued_on,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            source=source,
+            issued_by=actor if getattr(actor, "is_authenticated", False) else None,
+            batch=batch,
+            renews=renews,
+            snapshot=snapshot,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        )
+        name = f"certificates/{issued_on:%Y/%m}/{secrets.token_hex(16)}.pdf"
+        certificate.pdf.save(name, ContentFile(pdf), save=False)
+        certificate.save(update_fields=["pdf"])
+        audit.record(
+            "eligibility.certificate_issue",
+            request=request,
+            actor=actor,
+            target=member,
+            target_label=str(member),
+            detail={
+                "certificate_id": certificate.pk,
+                "source": source,
+                "issued_on": issued_on.isoformat(),
+                "valid_from": valid_from.isoformat(),
+                "valid_to": valid_to.isoformat(),
+                "copay": snapshot["copay_ratio"],
+                "batch_id": batch.pk if batch else None,
+                "renews": renews.pk if renews else None,
+                **(detail or {}),
+            },
+        )
+    return certificate
+
+
+def pdf_filename(certificate: EligibilityCertificate) -> str:
+    # No 記号・番号 in the name: joined up they could look like a full number to any scanner.
+    return f"shikaku-kakuninsho-{certificate.member.edaban}-{certificate.pk}.pdf"

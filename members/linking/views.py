@@ -1,0 +1,92 @@
+"""Linking a login to a household with its 登録コード, and the staff pages for the codes (one
+person, or a mailing list) and for unlinking a login."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from members.access import get_member_for_staff
+from members.linking import services as linking
+from members.linking.forms import LinkForm, MailingListForm
+from members.models import Member
+from portal.roles import STAFF_ROLES, role_required
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def issue_code(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_for_staff(request, pk)
+    if not member.is_insured_person:
+        messages.error(request, "登録コードは被保険者(本人)にのみ発行できます。")
+        return redirect("members:staff_member", pk=member.pk)
+    issued = linking.issue_registration_code(
+        member, actor=request.user, request=request, now=timezone.now()
+    )
+    # Shown once, never stored in clear: the response must not be cached anywhere.
+    response = render(request, "members/linking/code_issued.html", {"issued": issued})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*STAFF_ROLES)
+@require_http_methods(["GET", "POST"])
+def mailing_list(request: HttpRequest) -> HttpResponse:
+    form = MailingListForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        employer = form.cleaned_data["employer"]
+        issued = linking.issue_mailing_list(
+            employer, actor=request.user, request=request, now=timezone.now()
+        )
+        response = StreamingHttpResponse(
+            linking.mailing_list_csv(issued), content_type="text/csv; charset=utf-8"
+        )
+        scope = employer.kigo if employer else "all"
+        response["Content-Disposition"] = (
+            f'attachment; filename="registration-codes-{scope}-{timezone.localdate():%Y%m%d}.csv"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    pending = linking.insured_persons_for_codes(None, timezone.localdate()).count()
+    return render(
+        request, "members/linking/mailing_list.html", {"form": form, "pending_total": pending}
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_for_staff(request, pk)
+    if member.account_id is None:
+        messages.info(request, "この加入者にはアカウントが連携されていません。")
+    else:
+        linking.unlink_account(member, request=request)
+        messages.success(request, "アカウントの連携を解除しました。")
+    return redirect("members:staff_member", pk=member.pk)
+
+
+# Any signed-in account may link: a new sign-up has no role until it holds a household.
+@login_required
+@require_http_methods(["GET", "POST"])
+def link_account(request: HttpRequest) -> HttpResponse:
+    if Member.objects.filter(account=request.user).exists():
+        messages.info(request, "このアカウントはすでに加入者情報と連携しています。")
+        return redirect("members:home")
+    form = LinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            linking.link_account(
+                request.user, **form.cleaned_data, request=request, now=timezone.now()
+            )
+        except linking.AlreadyLinked:
+            return redirect("members:home")
+        except linking.LinkRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, "加入者情報と連携しました。ご家族の情報をご覧いただけます。")
+            return redirect("members:home")
+    return render(request, "members/linking/link_account.html", {"form": form})

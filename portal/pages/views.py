@@ -1,0 +1,49 @@
+"""The pages that show several apps at once: the member's home, the employer's home and the
+staff member page. Each app supplies its part as data; only these views put them together."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from eligibility.status import household_advice, household_certificates, staff_status
+from members.access import get_member_for_staff
+from members.households import household_of
+from members.views import member_record_context
+from notices.mismatch.access import household_cases, member_cases
+from notices.services import household_notices
+from portal import audit
+from portal.pages.employer import home_context
+from portal.roles import Role, role_required
+
+
+@role_required(Role.MEMBER)
+def member_home(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    household = household_of(request.user, today)
+    context = {
+        "household": household,
+        "notices": household_notices(household, today),
+        "statuses": household_advice(household, today),  # what to bring, per person
+        "certificates": household_certificates(household),
+        "mismatch_cases": household_cases(request.user),
+    }
+    return render(request, "portal/pages/member_home.html", context)
+
+
+@role_required(Role.EMPLOYER)
+def employer_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/pages/employer_home.html", home_context(request))
+
+
+@role_required(Role.CLERK, Role.SUPERVISOR)
+def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_member_for_staff(request, pk)
+    today = timezone.localdate()
+    audit.record("member.view", request=request, target=member, target_label=str(member))
+    context = member_record_context(member, today)
+    context["eligibility"] = staff_status(member, today)
+    context["notices"] = member.notices.defer("snapshot").select_related("issued_by")
+    context["mismatch_cases"] = member_cases(member)
+    return render(request, "portal/pages/staff_member.html", context)
