@@ -44,12 +44,16 @@ def event(
     *,
     request: HttpRequest | None = None,
     actor: Any = None,
+    ip: str | None = None,
     target: models.Model | None = None,
     target_label: str = "",
     outcome: str = AuditEvent.Outcome.SUCCESS,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """An audit event, checked and ready to save (record() saves one; write() several)."""
+    """An audit event, checked and ready to save (record() saves one; write() several).
+
+    Views pass their `request`; services, which never see one, pass the `actor` (a user, or
+    None for the portal itself) and the client's `ip`."""
     if action not in ACTION_LABELS:
         raise ValueError(f"unregistered audit action {action!r}")
     detail = detail or {}
@@ -66,7 +70,7 @@ def event(
         target_type=target._meta.label if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         target_label=target_label,
-        ip_address=client_ip(request),
+        ip_address=ip if ip is not None else client_ip(request),
         outcome=outcome,
         detail=detail,
     )
