@@ -1,9 +1,26 @@
 from django.apps import AppConfig
 
+# The audit actions of member records, with the label auditors read.
+AUDIT_ACTIONS = {
+    "member.search": "加入者の検索",
+    "member.view": "加入者情報の閲覧",
+    "mynumber.register": "マイナンバーの登録",
+    "mynumber.conflict": "マイナンバー重複の検出",
+    "mynumber.rotate": "マイナンバー暗号鍵の更新",
+    "registration_code.issue": "登録コードの発行",
+    "registration_code.mailing_list": "登録コード送付リストの出力",
+    "member.link": "アカウントと加入者情報の連携",
+    "member.link_refused": "アカウント連携の失敗",
+    "member.unlink": "アカウント連携の解除",
+    "roster.import": "名簿の取込",
+}
+
 
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = "加入者"
 
     def ready(self) -> None:
-        from members import services  # noqa: F401  (registers its audit actions)
+        from portal import audit
+
+        audit.register_actions(AUDIT_ACTIONS)

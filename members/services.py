@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 
 from members import vault
 from members.models import Member, MyNumberConflict
@@ -14,10 +13,6 @@ from members.signals import notice_fields_changed
 from members.validators import parse_my_number
 from portal import audit
 from portal.models import AuditEvent
-
-audit.register("mynumber.register", "マイナンバーの登録")
-audit.register("mynumber.conflict", "マイナンバー重複の検出")
-audit.register("mynumber.rotate", "マイナンバー暗号鍵の更新")
 
 
 class MyNumberHeldByAnother(Exception):
@@ -35,7 +30,7 @@ def register_my_number(
     source: str,
     verified: bool = True,
     actor: Any = None,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> Member:
     """Store a member's My Number in the vault; refuse (and flag) one held by someone else.
 
@@ -44,7 +39,7 @@ def register_my_number(
     """
     number = parse_my_number(raw_number)
     with transaction.atomic():
-        conflict = _store_number(member, number, source, verified, actor, request)
+        conflict = _store_number(member, number, source, verified, actor, ip)
     if conflict is not None:
         # Raised after the commit: the flag for staff stays although the caller is refused.
         raise MyNumberHeldByAnother(conflict)
@@ -52,7 +47,7 @@ def register_my_number(
 
 
 def _store_number(
-    member: Member, number: str, source: str, verified: bool, actor: Any, request: Any
+    member: Member, number: str, source: str, verified: bool, actor: Any, ip: str | None
 ) -> MyNumberConflict | None:
     digest = vault.number_hash(number)
     holder = (
@@ -67,8 +62,8 @@ def _store_number(
         )
         audit.record(
             "mynumber.conflict",
-            request=request,
             actor=actor,
+            ip=ip,
             target=member,
             target_label=str(member),
             outcome=AuditEvent.Outcome.DENIED,
@@ -93,8 +88,8 @@ def _store_number(
     )
     audit.record(
         "mynumber.register",
-        request=request,
         actor=actor,
+        ip=ip,
         target=member,
         target_label=str(member),
         detail={
@@ -119,7 +114,8 @@ class RotationReport:
 
 def rotate_mynumber_keys(*, batch_size: int = 500) -> RotationReport:
     """Re-encrypt every stored number under the current key. Safe to run again at any time:
-    rows already under the current key are left alone, and each batch commits on its own."""
+    rows already under the current key are left alone, and each batch commits on its own,
+    with its audit event (a run stopped midway leaves no re-encrypted row unaudited)."""
     total = reencrypted = 0
     last_pk = 0
     while True:
@@ -141,12 +137,19 @@ def rotate_mynumber_keys(*, batch_size: int = 500) -> RotationReport:
                     )
                     changed.append(member)
             Member.objects.bulk_update(changed, ["mynumber_token"])
+            if changed:
+                audit.record(
+                    "mynumber.rotate",
+                    detail={
+                        "current_key": vault.keyring().current,
+                        "total": len(batch),
+                        "reencrypted": len(changed),
+                        "unchanged": len(batch) - len(changed),
+                        "first_id": batch[0].pk,
+                        "last_id": batch[-1].pk,
+                    },
+                )
             total += len(batch)
             reencrypted += len(changed)
             last_pk = batch[-1].pk
-    report = RotationReport(total=total, reencrypted=reencrypted, unchanged=total - reencrypted)
-    audit.record(
-        "mynumber.rotate",
-        detail={"current_key": vault.keyring().current, **report.__dict__},
-    )
-    return report
+    return RotationReport(total=total, reencrypted=reencrypted, unchanged=total - reencrypted)

@@ -22,9 +22,6 @@ from portal import audit
 from portal.models import AuditEvent
 from portal.roles import Role, role_required
 
-audit.register("member.search", "加入者の検索")
-audit.register("member.view", "加入者情報の閲覧")
-
 PER_PAGE = 50
 HISTORY_LIMIT = 50
 

@@ -6,49 +6,34 @@ from django.db import models
 from django.db.models import Q
 
 from members.models import Member
+from portal.batching.models import Batch, BatchItem
 
 
-class NoticeBatch(models.Model):
-    """A bulk issue: which members, why, and how far the task workers have got.
-
-    Progress lives in NoticeBatchItem rows, not in the task queue: a killed worker loses
-    nothing, and resuming enqueues the items still pending.
-    """
+class NoticeBatch(Batch):
+    """A bulk issue of notices: which members, why, and how far the task workers have got
+    (in NoticeBatchItem rows; see portal.batching)."""
 
     class Scope(models.TextChoices):
         ENROLLED = "enrolled", "基準日時点の加入者全員"
         EMPLOYER = "employer", "事業所の加入者"
         MEMBERS = "members", "指定した加入者"
 
-    class Status(models.TextChoices):
-        RUNNING = "running", "実行中"
-        FINISHED = "finished", "完了"
-
     reason = models.CharField("交付理由", max_length=30)
-    as_of = models.DateField("基準日")
     scope = models.CharField("対象", max_length=10, choices=Scope)
     employer = models.ForeignKey(
         "members.Employer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField("開始", auto_now_add=True)
-    finished_at = models.DateTimeField("終了", null=True, blank=True)
-    status = models.CharField("状態", max_length=10, choices=Status, default=Status.RUNNING)
-    total = models.PositiveIntegerField("対象件数", default=0)
     print_file = models.FileField("印刷用PDF", blank=True)
     print_file_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(Batch.Meta):
         verbose_name = "お知らせ一括交付"
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"一括交付 {self.pk} ({self.as_of})"
 
 
-class NoticeBatchItem(models.Model):
+class NoticeBatchItem(BatchItem):
     class Status(models.TextChoices):
         PENDING = "pending", "未処理"
         DONE = "done", "交付済"
@@ -60,17 +45,12 @@ class NoticeBatchItem(models.Model):
     notice = models.OneToOneField(
         "Notice", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    error = models.CharField(max_length=200, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["batch", "member"], name="batch_item_once"),
         ]
         indexes = [models.Index(fields=["batch", "status"], name="batch_item_status")]
-
-    def __str__(self) -> str:
-        return f"{self.batch_id}/{self.member_id} {self.status}"
 
 
 class Notice(models.Model):

@@ -49,7 +49,6 @@ def _issue(due: dict[int, str]) -> None:
                 scope="members",
                 members=list(Member.objects.filter(pk__in=pks)),
                 actor=None,
-                request=None,
             )
         return
     for member in Member.objects.filter(pk__in=list(due)):

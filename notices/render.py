@@ -8,10 +8,8 @@ drawn over the form (pikepdf). Laying out the whole page took WeasyPrint about 5
 75 ms notice; the entries alone take a fraction (docs/PERFORMANCE.md). A slot's text never
 moves the rest of the page, so long names step down in size to fit (FIT).
 
-It fetches nothing from outside: the stylesheet is handed over as a string, the QR code is a
-`data:` URI, and the URL fetcher refuses every other scheme and any file outside the
-project's static directory. Every character must be in the embedded fonts: a missing glyph
-raises MissingGlyph instead of printing an empty box on someone's name.
+Layout goes through portal.pdf, the portal's one WeasyPrint path: nothing fetched from
+outside (the QR code is a `data:` URI), and a missing glyph raises MissingGlyph.
 """
 
 from __future__ import annotations
@@ -20,106 +18,26 @@ import base64
 import contextlib
 import functools
 import io
-import logging
-import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pikepdf
 import qrcode
-from django.conf import settings
 from django.template.loader import render_to_string
-from fontTools.ttLib import TTFont
 from PIL import Image
-from weasyprint import CSS, HTML, Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint import Document
 
 from notices.verification import verification_url
+from portal import pdf
+from portal.pdf import STATIC_DIR, MissingGlyph, RefusingFetcher, check_glyphs, to_pdf
 
-logger = logging.getLogger(__name__)
+# render_pdf raises MissingGlyph: callers of the notice renderer catch it from here.
+__all__ = ["STATIC_DIR", "MissingGlyph", "RefusingFetcher", "lay_out", "render_pdf"]
 
-STATIC_DIR = Path(settings.BASE_DIR) / "static"
+
 STYLESHEET = STATIC_DIR / "css" / "notice-pdf.css"
-# IPAex Gothic for the text; IPAmj Mincho (58,000 glyphs, the registry of names in Japan's
-# family registers) as the fallback for the rare kanji IPAex lacks, e.g. 𠮷.
-FONT_FILES = (
-    Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
-    Path("/usr/share/fonts/truetype/ipamj/ipamjm.ttf"),
-)
-
-
-class MissingGlyph(ValueError):
-    def __init__(self, characters: set[str]) -> None:
-        listed = " ".join(f"{ch} (U+{ord(ch):04X})" for ch in sorted(characters))
-        super().__init__(f"characters without a glyph in the notice fonts: {listed}")
-        self.characters = characters
-
-
-class RefusingFetcher(URLFetcher):
-    """Lets through `data:` URIs and the project's own static files, nothing else."""
-
-    def __init__(self) -> None:
-        # A shared TLS context: building a fresh one (loading the system's CA store) cost
-        # 18 ms per notice, for HTTPS requests this fetcher never makes.
-        super().__init__(
-            allowed_protocols={"data", "file"}, allow_redirects=False, ssl_context=_tls_context()
-        )
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: dict | None = None) -> Any:
-        if url.startswith("data:") or _is_static_file(url):
-            return super().fetch(url, headers)
-        self.refused.append(url)
-        logger.warning("notice renderer refused to fetch %s", url[:100])
-        raise ValueError("the notice renderer fetches nothing from outside")
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
-def _is_static_file(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-        return False
-    path = Path(unquote(parts.path)).resolve()
-    return path.is_relative_to(STATIC_DIR.resolve()) and path.is_file()
-
-
-@functools.cache
-def _covered_codepoints() -> frozenset[int]:
-    covered: set[int] = set()
-    for path in FONT_FILES:
-        if path.exists():
-            covered |= set(TTFont(path, lazy=True).getBestCmap())
-    return frozenset(covered)
-
-
-def missing_glyphs(texts: Iterable[str]) -> set[str]:
-    covered = _covered_codepoints()
-    return {ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in covered}
-
-
-def check_glyphs(texts: Iterable[str]) -> None:
-    missing = missing_glyphs(texts)
-    if missing:
-        raise MissingGlyph(missing)
-
-
-@functools.cache
-def _font_config() -> FontConfiguration:
-    return FontConfiguration()
-
-
-@functools.cache
-def _stylesheet(path: Path = STYLESHEET) -> CSS:
-    # Parsed once per process: the same stylesheet serves every document of its kind.
-    return CSS(string=path.read_text(encoding="utf-8"), font_config=_font_config())
 
 
 def qr_data_uri(url: str) -> str:
@@ -234,23 +152,6 @@ def entries_html(notices: Sequence[tuple[dict[str, Any], str]]) -> str:
     return render_to_string("notices/notice_entries.html", {"notices": contexts})
 
 
-def lay_out(
-    html: str, stylesheet: Path = STYLESHEET, fetcher: RefusingFetcher | None = None
-) -> Document:
-    """HTML laid out into pages with the refusing fetcher, the shared fonts and a stylesheet
-    from the static directory. Callers check their texts with check_glyphs first."""
-    document = HTML(
-        string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher or RefusingFetcher()
-    )
-    return document.render(stylesheets=[_stylesheet(stylesheet)], font_config=_font_config())
-
-
-def to_pdf(document: Document) -> bytes:
-    buffer = io.BytesIO()
-    document.write_pdf(buffer, uncompressed_pdf=False)
-    return buffer.getvalue()
-
-
 def compose(entries: bytes, forms: Sequence[bytes], *, for_joining: bool = False) -> bytes:
     """Each page of the entries drawn over its form (forms[i] for page i). A form used by
     several pages is embedded once, its fonts with it.
@@ -288,6 +189,8 @@ def render_pdf(
     return compose(entries, forms, for_joining=for_joining)
 
 
-def render_document(html: str, stylesheet: Path, fetcher: RefusingFetcher | None = None) -> bytes:
-    """Any other document (the 資格確認書) through the same machinery."""
-    return to_pdf(lay_out(html, stylesheet, fetcher))
+def lay_out(
+    html: str, stylesheet: Path = STYLESHEET, fetcher: RefusingFetcher | None = None
+) -> Document:
+    """A notice layer laid out with the notice stylesheet."""
+    return pdf.lay_out(html, stylesheet, fetcher)

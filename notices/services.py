@@ -17,7 +17,6 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import IntegerField, Max, Q, QuerySet, Value
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -28,11 +27,6 @@ from notices.models import Notice, NoticeBatch
 from notices.verification import new_public_id
 from portal import audit
 from portal.models import Insurer
-
-audit.register("notice.issue", "資格情報のお知らせの交付")
-audit.register("notice.view", "資格情報のお知らせの閲覧")
-audit.register("notice.download", "資格情報のお知らせのダウンロード")
-audit.register("notice.verify", "お知らせの確認ページの閲覧")
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +90,7 @@ def issue_notices(
     *,
     now: datetime,
     actor: Any = None,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
     batch: NoticeBatch | None = None,
     insurer: Insurer | None = None,
     notify: bool = True,
@@ -172,8 +166,8 @@ def issue_notices(
             [
                 audit.event(
                     "notice.issue",
-                    request=request,
                     actor=actor,
+                    ip=ip,
                     target=notice.member,
                     target_label=str(notice.member),
                     detail={

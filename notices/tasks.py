@@ -1,6 +1,9 @@
 """Task-worker entry points for bulk issuing (queue "notices"; the households' e-mails on
 "default"). They take ids only and re-read the state from our tables; the issuing ones are
-idempotent: running one twice, or two at once, is safe."""
+idempotent: running one twice, or two at once, is safe.
+
+Importing this module (NoticesConfig.ready() does) hands the tasks to the batch engine; the
+services never import it, so tasks sit above services and nothing imports in a circle."""
 
 from __future__ import annotations
 
@@ -26,3 +29,8 @@ def notify_households_task(member_ids: list[int]) -> int:
     """The e-mails of a chunk's households, apart from the issuing: a slow mail server must
     not hold up the notices."""
     return services.notify_household(member_ids)
+
+
+batches.KIND.use_tasks(
+    chunk=run_chunk_task, print_file=build_print_file_task, notify=notify_households_task
+)

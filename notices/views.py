@@ -79,7 +79,7 @@ def staff_issue(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("members:staff_member", pk=member.pk)
     try:
         notice = services.issue_notice(
-            member, reason, now=timezone.now(), actor=request.user, request=request
+            member, reason, now=timezone.now(), actor=request.user, ip=audit.client_ip(request)
         )
     except (services.NoInsurer, renderer.MissingGlyph) as error:
         messages.error(request, f"お知らせを交付できませんでした: {error}")

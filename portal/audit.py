@@ -8,25 +8,10 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from portal.audit_actions import ACTION_LABELS
+from portal.audit_actions import register_actions as register_actions  # for each apps.py
 from portal.models import AuditEvent, contains_full_number
 from portal.roles import primary_role
-
-# Actions the portal writes, with the label auditors read. Apps add theirs with register().
-ACTION_LABELS: dict[str, str] = {
-    "auth.login": "ログイン",
-    "auth.login_failed": "ログイン失敗",
-    "auth.logout": "ログアウト",
-    "auth.mfa_activated": "二段階認証の設定",
-    "auth.mfa_deactivated": "二段階認証の解除",
-    "insurer.update": "保険者情報の変更",
-    "audit.view": "監査ログの閲覧",
-    "audit.export": "監査ログのCSV出力",
-}
-
-
-def register(action: str, label: str) -> str:
-    ACTION_LABELS[action] = label
-    return action
 
 
 class FullNumberInAuditDetail(ValueError):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from portal.audit import ACTION_LABELS
+from portal.audit_actions import ACTION_LABELS
 from portal.models import Insurer
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from portal import audit_actions
 from portal.checkdigits import is_valid_insurer_number
 
 _PHONE = RegexValidator(
@@ -125,6 +126,4 @@ class AuditEvent(models.Model):
 
     @property
     def action_label(self) -> str:
-        from portal.audit import ACTION_LABELS
-
-        return ACTION_LABELS.get(self.action, self.action)
+        return audit_actions.label(self.action)

@@ -19,8 +19,6 @@ from django.core.files.storage import Storage, default_storage
 
 from portal import audit
 
-audit.register("storage.orphans_removed", "記録のないPDFファイルの削除")
-
 # Where each kind of stored PDF lives, and the record field that points to it.
 STORED_PDFS = (
     ("notices/", "notices.Notice", "pdf"),

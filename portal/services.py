@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 from portal import audit
@@ -19,7 +18,7 @@ from portal.models import AuditEvent, Insurer
 
 
 @transaction.atomic
-def update_insurer(request: HttpRequest, form: InsurerForm) -> Insurer:
+def update_insurer(form: InsurerForm, *, actor: Any, ip: str | None) -> Insurer:
     """Save the insurer's data; the audit event names the fields that changed, old and new."""
     before = Insurer.objects.select_for_update().filter(pk=1).first()
     changes = {
@@ -33,7 +32,8 @@ def update_insurer(request: HttpRequest, form: InsurerForm) -> Insurer:
     if changes:
         audit.record(
             "insurer.update",
-            request=request,
+            actor=actor,
+            ip=ip,
             target=insurer,
             target_label=insurer.name,
             detail={"changes": changes},

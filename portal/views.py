@@ -44,7 +44,7 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
 def insurer_edit(request: HttpRequest) -> HttpResponse:
     form = InsurerForm(request.POST or None, instance=Insurer.current())
     if request.method == "POST" and form.is_valid():
-        services.update_insurer(request, form)
+        services.update_insurer(form, actor=request.user, ip=audit.client_ip(request))
         messages.success(request, "保険者情報を保存しました。")
         return redirect("insurer_edit")
     return render(request, "portal/insurer_form.html", {"form": form})

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import csv
+import importlib
 import io
+from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from portal import audit
+from portal.audit_actions import ACTION_LABELS
 from portal.models import AuditEvent
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("portal", "members", "eligibility", "notices")
 
 
 @pytest.fixture
@@ -122,3 +129,106 @@ def test_transactional_tests_can_still_reset_the_database(clerk):
     # The flush after this test truncates every table; only the harness may pass the guard.
     audit.record("insurer.update", actor=clerk)
     assert AuditEvent.objects.count() == 1
+
+
+# --- the registry: each app's actions in its apps.py, registered in ready() ---------------------
+
+
+def _sources() -> list[tuple[str, ast.Module]]:
+    """Every module of the apps, parsed: (path from the checkout, tree)."""
+    return [
+        (path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
+        for app in APPS
+        for path in sorted((ROOT / app).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+
+
+def _calls(node: ast.AST) -> list[ast.Call]:
+    return [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+
+
+def _is(call: ast.Call, owner: str | None, name: str) -> bool:
+    """Whether the call is owner.name(...) (or name(...) when owner is None)."""
+    func = call.func
+    if owner is None:
+        return isinstance(func, ast.Name) and func.id == name
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == name
+        and isinstance(func.value, ast.Name)
+        and func.value.id == owner
+    )
+
+
+def _written_action(call: ast.Call) -> str | None:
+    """The action a call writes, when spelled out: the first argument of audit.record(),
+    audit.event() and the apps' _audit() helpers, or action= of an AuditEvent made by hand."""
+    first: ast.expr | None = None
+    if _is(call, "audit", "record") or _is(call, "audit", "event") or _is(call, None, "_audit"):
+        first = call.args[0] if call.args else None
+    elif _is(call, None, "AuditEvent"):
+        first = next((k.value for k in call.keywords if k.arg == "action"), None)
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        return first.value
+    return None
+
+
+def test_every_action_the_code_writes_is_registered():
+    written: dict[str, str] = {}
+    for name, tree in _sources():
+        for call in _calls(tree):
+            action = _written_action(call)
+            if action is not None:
+                written.setdefault(action, f"{name}:{call.lineno}")
+    # The scan does see the code: helpers, bulk writes and events made by hand included.
+    assert {"insurer.update", "mismatch.check", "notice.issue", "mynumber.register"} <= set(written)
+    unregistered = {action: at for action, at in written.items() if action not in ACTION_LABELS}
+    assert unregistered == {}
+
+
+def test_each_app_declares_its_actions_once_in_apps_py():
+    declared: dict[str, str] = {}
+    for app in APPS:
+        for action in importlib.import_module(f"{app}.apps").AUDIT_ACTIONS:
+            assert action not in declared, f"{action} in both {declared.get(action)} and {app}"
+            declared[action] = app
+    assert declared.keys() == ACTION_LABELS.keys()
+
+
+def test_actions_are_registered_in_ready_and_never_at_import_time():
+    offenders = []
+    for name, tree in _sources():
+        if name in {"portal/audit.py", "portal/audit_actions.py"}:
+            continue
+        registering = [
+            call
+            for call in _calls(tree)
+            if _is(call, "audit", "register")
+            or _is(call, "audit", "register_actions")
+            or _is(call, None, "register_actions")
+        ]
+        if name.endswith("/apps.py"):
+            in_ready = {
+                id(call)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.FunctionDef) and node.name == "ready"
+                for call in _calls(node)
+            }
+            registering = [call for call in registering if id(call) not in in_ready]
+        offenders += [f"{name}:{call.lineno}" for call in registering]
+    assert offenders == []
+    assert not hasattr(audit, "register")  # the import-time way is gone
+
+
+def test_the_models_do_not_import_the_audit_module():
+    # A stored event's label comes from portal.audit_actions: no cycle with portal.audit.
+    tree = ast.parse((ROOT / "portal" / "models.py").read_text(encoding="utf-8"))
+    imported = {
+        f"{node.module}.{alias.name}" if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not {name for name in imported if name.split(".")[:2] == ["portal", "audit"]}
+    assert AuditEvent(action="insurer.update").action_label == "保険者情報の変更"

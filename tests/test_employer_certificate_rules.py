@@ -7,7 +7,7 @@ from datetime import date as D
 
 import pytest
 
-from eligibility.certificates.rules import (
+from eligibility.certificate_rules import (
     Candidate,
     certificate_period,
     elderly_copay,

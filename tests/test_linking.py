@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 import pytest
@@ -15,34 +13,16 @@ from members.linking import services as linking
 from members.models import RegistrationCode
 from portal.models import AuditEvent
 from portal.roles import Role, roles_of
+from tests import linking_world
 from tests.factories import make_employer, make_member
+from tests.linking_world import BIRTH
+from tests.linking_world import issue as _issue
+from tests.linking_world import link_form as _link_form
 from tests.personas import make_user
 
-BIRTH = date(1980, 6, 15)
-
-
-@pytest.fixture
-def household(db):
-    insured = make_member(
-        bango="15", name="佐藤　一郎", name_kana="サトウ　イチロウ", birth_date=BIRTH
-    )
-    make_member(insured=insured, edaban="01", relation="配偶者", name="佐藤　由美")
-    make_member(insured=insured, edaban="02", relation="子", name="佐藤　陽向")
-    return insured
-
-
-@pytest.fixture
-def newcomer(db):
-    """Someone who just signed up: a verified address and no role yet."""
-    return make_user("ichiro@example.jp", None)
-
-
-def _issue(member, clerk=None):
-    return linking.issue_registration_code(member, actor=clerk, request=None, now=timezone.now())
-
-
-def _link_form(code: str, **changes: str) -> dict[str, str]:
-    return {"kigo": "1201", "bango": "15", "birth_date": "1980-06-15", "code": code} | changes
+# The shared fixtures, by name (tests/linking_world.py).
+household = linking_world.household
+newcomer = linking_world.newcomer
 
 
 @pytest.mark.parametrize(
@@ -278,20 +258,14 @@ def test_unlinking_returns_the_account_to_no_role(household, newcomer):
         bango="15",
         birth_date=BIRTH,
         code=issued.code,
-        request=None,
+        ip=None,
         now=timezone.now(),
     )
-    linking.unlink_account(household, request=None)
+    linking.unlink_account(household, actor=None, ip=None)
     household.refresh_from_db()
     assert household.account is None
     assert not newcomer.groups.filter(name=Role.MEMBER).exists()
     assert AuditEvent.objects.get(action="member.unlink").detail == {"account": newcomer.email}
-
-
-def _csv(response) -> list[dict[str, str]]:
-    body = b"".join(response.streaming_content).decode("utf-8")
-    assert body.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
 
 
 def test_mailing_list_issues_codes_for_everyone_who_still_needs_one(db, household, newcomer):
@@ -302,123 +276,12 @@ def test_mailing_list_issues_codes_for_everyone_who_still_needs_one(db, househol
     other_employer = make_member(
         make_employer("3301", "東西精機株式会社"), bango="1", name="伊藤　誠"
     )
-    issued = linking.issue_mailing_list(None, actor=None, request=None, now=timezone.now())
+    issued = linking.issue_mailing_list(None, actor=None, ip=None, now=timezone.now())
     assert {item.member.name for item in issued} == {"佐藤　一郎", other_employer.name}
     only_one = linking.issue_mailing_list(
-        other_employer.employer, actor=None, request=None, now=timezone.now()
+        other_employer.employer, actor=None, ip=None, now=timezone.now()
     )
     assert [item.member for item in only_one] == [other_employer]
     assert (
         RegistrationCode.objects.filter(member=other_employer, revoked_at__isnull=True).count() == 1
     )
-
-
-# Staff pages: a code for one person, the mailing list, unlinking.
-
-
-def _shown_code(response) -> str:
-    return response.content.decode().split('class="registration-code">')[1].split("<")[0]
-
-
-def test_a_clerk_issues_a_code_on_the_member_page_and_it_is_shown_once(client, household, clerk):
-    client.force_login(clerk)
-    page = client.get(reverse("members:staff_member", args=[household.pk])).content.decode()
-    assert reverse("members:issue_code", args=[household.pk]) in page
-    response = client.post(reverse("members:issue_code", args=[household.pk]))
-    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
-    row = RegistrationCode.objects.get(member=household)
-    assert linking.code_hash(_shown_code(response)) == row.code_hash
-    assert row.created_by == clerk
-    assert AuditEvent.objects.filter(action="registration_code.issue", actor=clerk).count() == 1
-
-
-def test_the_code_page_shows_a_code_that_links(client, household, clerk, newcomer):
-    client.force_login(clerk)
-    code = _shown_code(client.post(reverse("members:issue_code", args=[household.pk])))
-    client.force_login(newcomer)
-    client.post(reverse("members:link"), _link_form(code))
-    household.refresh_from_db()
-    assert household.account == newcomer
-
-
-def test_no_code_for_a_dependent(client, household, clerk):
-    dependent = household.dependents.first()
-    client.force_login(clerk)
-    response = client.post(reverse("members:issue_code", args=[dependent.pk]))
-    assert response.status_code == 302
-    assert not RegistrationCode.objects.exists()
-
-
-def test_the_mailing_list_csv_holds_working_codes(client, household, clerk, newcomer):
-    client.force_login(clerk)
-    assert client.get(reverse("members:mailing_list")).status_code == 200
-    response = client.post(reverse("members:mailing_list"), {"employer": ""})
-    assert response["Content-Disposition"].startswith("attachment;")
-    rows = _csv(response)
-    assert [row["氏名"] for row in rows] == ["佐藤　一郎"]
-    assert set(rows[0]) == set(linking.MAILING_LIST_HEADER)
-    event = AuditEvent.objects.get(action="registration_code.mailing_list")
-    assert event.detail == {"count": 1, "scope": "all"} and event.actor == clerk
-    client.force_login(newcomer)
-    client.post(reverse("members:link"), _link_form(rows[0]["登録コード"]))
-    household.refresh_from_db()
-    assert household.account == newcomer
-
-
-def test_the_mailing_list_for_one_employer(client, household, clerk):
-    other = make_member(make_employer("3301", "東西精機株式会社"), bango="1", name="伊藤　誠")
-    client.force_login(clerk)
-    rows = _csv(client.post(reverse("members:mailing_list"), {"employer": other.employer.pk}))
-    assert [row["事業所名称"] for row in rows] == ["東西精機株式会社"]
-
-
-def test_a_bad_employer_choice_is_a_message(client, household, clerk):
-    client.force_login(clerk)
-    response = client.post(reverse("members:mailing_list"), {"employer": "999999"})
-    assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
-    assert not RegistrationCode.objects.exists()
-
-
-def test_a_clerk_unlinks_an_account(client, household, clerk, member):
-    household.account = member
-    household.save()
-    client.force_login(clerk)
-    response = client.post(reverse("members:unlink", args=[household.pk]))
-    assert response.status_code == 302
-    household.refresh_from_db()
-    assert household.account is None
-    event = AuditEvent.objects.get(action="member.unlink")
-    assert event.actor == clerk and event.target_id == str(household.pk)
-    client.force_login(member)
-    assert client.get(reverse("members:home")).status_code == 404
-
-
-@pytest.mark.parametrize("persona", ["member", "employer_user", "auditor"])
-@pytest.mark.parametrize(
-    ("name", "method", "with_pk"),
-    [
-        ("members:issue_code", "post", True),
-        ("members:unlink", "post", True),
-        ("members:mailing_list", "get", False),
-        ("members:mailing_list", "post", False),
-    ],
-)
-def test_staff_pages_are_404_for_everyone_else(
-    client, request, household, persona, name, method, with_pk
-):
-    household.account = request.getfixturevalue("other_member")
-    household.save()
-    client.force_login(request.getfixturevalue(persona))
-    url = reverse(name, args=[household.pk] if with_pk else [])
-    assert getattr(client, method)(url).status_code == 404
-    household.refresh_from_db()
-    assert household.account is not None
-    assert not RegistrationCode.objects.exists()
-
-
-def test_staff_pages_want_a_login_and_a_real_member(client, household, clerk):
-    assert client.post(reverse("members:issue_code", args=[household.pk])).status_code == 302
-    client.force_login(clerk)
-    assert client.post(reverse("members:issue_code", args=[999999])).status_code == 404
-    assert client.post(reverse("members:unlink", args=[999999])).status_code == 404
-    assert client.get(reverse("members:issue_code", args=[household.pk])).status_code == 405

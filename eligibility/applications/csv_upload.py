@@ -19,7 +19,6 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 
 from eligibility.applications import services as applications
 from eligibility.models import CertificateApplication
@@ -30,8 +29,6 @@ from members.roster import parse as roster
 from members.roster.importer import safe_file_name
 from portal import audit
 from portal.models import AuditEvent
-
-audit.register("certificate_application.upload", "資格確認書のCSV一括申請")
 
 COLUMNS = ("記号", "番号", "枝番", "氏名", "生年月日", "申請理由", "理由の詳細")
 REQUIRED = COLUMNS[:-1]
@@ -208,11 +205,11 @@ def upload(
     employer: Employer,
     applied_on: date,
     user: Any,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
     file_name: str = "",
 ) -> Result:
     """Apply the file whole, or report every bad row and change nothing. Never raises for
-    bad input."""
+    bad input. The upload's audit event is written with the applications it made."""
     result = Result()
     rows = read_rows(stream, result)
     matched = _match(rows, employer, result)
@@ -239,20 +236,29 @@ def upload(
                             reason_detail=detail,
                             applied_on=applied_on,
                             user=user,
-                            request=request,
+                            ip=ip,
                             source=CertificateApplication.Source.CSV,
                         )
                     )
+                result.applied = True
+                _record_upload(result, employer, file_name, user, ip)
         except applications.ApplicationRefused as refused:
             # Only a change made meanwhile (another application) gets here; nothing stays.
-            result.created = []
+            result.applied, result.created = False, []
             for message in refused.messages:
                 result.error(None, message)
-    result.applied = not result.errors
+    if not result.applied:
+        _record_upload(result, employer, file_name, user, ip)  # a refusal: nothing changed
+    return result
+
+
+def _record_upload(
+    result: Result, employer: Employer, file_name: str, user: Any, ip: str | None
+) -> None:
     audit.record(
         "certificate_application.upload",
-        request=request,
         actor=user,
+        ip=ip,
         target=employer,
         target_label=str(employer),
         outcome=AuditEvent.Outcome.SUCCESS if result.applied else AuditEvent.Outcome.FAILURE,
@@ -264,4 +270,3 @@ def upload(
             "errors": len(result.errors),
         },
     )
-    return result

@@ -32,11 +32,6 @@ from members.search import SearchInputError, search_members
 from portal import audit
 from portal.roles import Role, role_required
 
-audit.register("employer.people_list", "事業所による加入者一覧の閲覧")
-audit.register("employer.person_view", "事業所による加入者の資格の閲覧")
-audit.register("employer.application_view", "事業所による申請の閲覧")
-audit.register("certificate.download", "資格確認書のダウンロード")
-
 PER_PAGE = 50
 SUGGESTIONS = 20
 
@@ -131,7 +126,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
                 reason_detail=form.cleaned_data["reason_detail"],
                 applied_on=today,
                 user=request.user,
-                request=request,
+                ip=audit.client_ip(request),
             )
         except applications.ApplicationRefused as refused:
             for message in refused.messages:
@@ -204,7 +199,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application_for_employer(request, pk)
     try:
-        applications.withdraw(application, user=request.user, request=request)
+        applications.withdraw(application, user=request.user, ip=audit.client_ip(request))
     except applications.ApplicationRefused as refused:
         messages.error(request, " ".join(refused.messages))
     else:
@@ -225,7 +220,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             employer=employer,
             applied_on=timezone.localdate(),
             user=request.user,
-            request=request,
+            ip=audit.client_ip(request),
             file_name=file.name or "",
         )
         if result.applied:

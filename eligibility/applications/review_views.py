@@ -21,8 +21,6 @@ from eligibility.models import CertificateApplication
 from portal import audit
 from portal.roles import STAFF_ROLES, role_required
 
-audit.register("certificate_application.view", "資格確認書の申請の閲覧(業務課)")
-
 PER_PAGE = 50
 Status = CertificateApplication.Status
 
@@ -79,7 +77,10 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_application_for_staff(request, pk)
     try:
         application = applications.approve(
-            application, today=timezone.localdate(), user=request.user, request=request
+            application,
+            today=timezone.localdate(),
+            user=request.user,
+            ip=audit.client_ip(request),
         )
     except applications.ApplicationRefused as refused:
         for message in refused.messages:
@@ -104,7 +105,10 @@ def return_application(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("eligibility:staff_application", pk=application.pk)
     try:
         applications.return_application(
-            application, form.cleaned_data["return_reason"], user=request.user, request=request
+            application,
+            form.cleaned_data["return_reason"],
+            user=request.user,
+            ip=audit.client_ip(request),
         )
     except applications.ApplicationRefused as refused:
         for message in refused.messages:

@@ -12,11 +12,10 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from eligibility import notifications
-from eligibility.certificates.rules import Candidate, refusal
+from eligibility.certificate_rules import Candidate, refusal
 from eligibility.certificates.services import issue_certificate, period_for
 from eligibility.facts import facts_for_members
 from eligibility.models import (
@@ -29,13 +28,6 @@ from eligibility.records.services import EligibilityRefused
 from members.models import Employer, Member
 from portal import audit
 from portal.models import Insurer
-
-audit.register("certificate_application.submit", "資格確認書の申請")
-audit.register("certificate_application.withdraw", "資格確認書の申請の取下げ")
-audit.register("certificate_application.return", "資格確認書の申請の差戻し")
-audit.register("certificate_application.approve", "資格確認書の申請の承認")
-audit.register("certificate_application.issued", "申請による資格確認書の交付完了")
-audit.register("certificate_application.issue_failed", "申請による資格確認書の交付失敗")
 
 Status = CertificateApplication.Status
 Reason = CertificateApplication.Reason
@@ -110,7 +102,7 @@ def create_application(
     reason_detail: str,
     applied_on: date,
     user: Any,
-    request: HttpRequest | None,
+    ip: str | None,
     source: str = CertificateApplication.Source.FORM,
 ) -> CertificateApplication:
     """Inside the caller's transaction: check and create one application; raise if refused."""
@@ -158,8 +150,8 @@ def create_application(
         raise ApplicationRefused(["審査中の申請がある方が含まれています。"]) from None
     audit.record(
         "certificate_application.submit",
-        request=request,
         actor=user,
+        ip=ip,
         target=application,
         target_label=str(head),
         detail={
@@ -182,7 +174,7 @@ def submit(
     reason_detail: str = "",
     applied_on: date,
     user: Any,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> CertificateApplication:
     with transaction.atomic():
         return create_application(
@@ -192,7 +184,7 @@ def submit(
             reason_detail=reason_detail,
             applied_on=applied_on,
             user=user,
-            request=request,
+            ip=ip,
         )
 
 
@@ -208,7 +200,7 @@ def _close(application: CertificateApplication) -> None:
 
 
 def withdraw(
-    application: CertificateApplication, *, user: Any, request: HttpRequest | None = None
+    application: CertificateApplication, *, user: Any, ip: str | None = None
 ) -> CertificateApplication:
     with transaction.atomic():
         current = _locked(application)
@@ -220,7 +212,7 @@ def withdraw(
         current.withdrawn_by, current.withdrawn_at = user, timezone.now()
         current.save(update_fields=["status", "withdrawn_by", "withdrawn_at"])
         _close(current)
-        _audit("certificate_application.withdraw", current, user, request)
+        _audit("certificate_application.withdraw", current, user, ip)
     return current
 
 
@@ -229,7 +221,7 @@ def return_application(
     reason: str,
     *,
     user: Any,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> CertificateApplication:
     """Send it back to the employer with a reason; they may apply again."""
     reason = reason.strip()
@@ -248,16 +240,16 @@ def return_application(
         current.decided_by, current.decided_at = user, timezone.now()
         current.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
         _close(current)
-        _audit("certificate_application.return", current, user, request)
+        _audit("certificate_application.return", current, user, ip)
         transaction.on_commit(lambda: notifications.application_returned(current.pk))
     return current
 
 
-def _audit(action: str, application: CertificateApplication, user: Any, request: Any) -> None:
+def _audit(action: str, application: CertificateApplication, user: Any, ip: str | None) -> None:
     audit.record(
         action,
-        request=request,
         actor=user,
+        ip=ip,
         target=application,
         target_label=str(application.insured),
         detail={"application_id": application.pk, "status": application.status},
@@ -272,7 +264,7 @@ def approve(
     *,
     today: date,
     user: Any,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> CertificateApplication:
     """Approve (checking the people again on `today`), then issue the certificates. An
     approved application whose issue failed is issued again."""
@@ -289,12 +281,12 @@ def approve(
             current.status = Status.APPROVED
             current.decided_by, current.decided_at = user, timezone.now()
             current.save(update_fields=["status", "decided_by", "decided_at"])
-            _audit("certificate_application.approve", current, user, request)
+            _audit("certificate_application.approve", current, user, ip)
         elif current.status != Status.APPROVED:
             raise ApplicationRefused(
                 [f"この申請は「{current.get_status_display()}」のため承認できません。"]
             )
-    return issue(current, today=today, actor=user, request=request)
+    return issue(current, today=today, actor=user, ip=ip)
 
 
 def issue(
@@ -302,7 +294,7 @@ def issue(
     *,
     today: date,
     actor: Any,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> CertificateApplication:
     """Issue a certificate to every person of an approved application, valid from the
     approval date; all of them or none. A failure stays on the application for staff."""
@@ -324,7 +316,7 @@ def issue(
                     valid_to=valid_to,
                     source=EligibilityCertificate.Source.APPLICATION,
                     actor=actor,
-                    request=request,
+                    ip=ip,
                     insurer=insurer,
                     detail={"application_id": current.pk},
                 )
@@ -338,21 +330,23 @@ def issue(
             )
             current.save(update_fields=["status", "issued_at", "issue_error"])
             _close(current)
-            _audit("certificate_application.issued", current, actor, request)
+            _audit("certificate_application.issued", current, actor, ip)
             transaction.on_commit(lambda: notifications.certificates_issued(current.pk))
     except EligibilityRefused as refused:
-        CertificateApplication.objects.filter(pk=application.pk).update(
-            issue_error=refused.message[:300]
-        )
-        audit.record(
-            "certificate_application.issue_failed",
-            request=request,
-            actor=actor,
-            target=application,
-            target_label=str(application.insured),
-            outcome="failure",
-            detail={"application_id": application.pk, "error": refused.message[:300]},
-        )
+        # The error kept for staff and its audit event: one transaction, like any change.
+        with transaction.atomic():
+            CertificateApplication.objects.filter(pk=application.pk).update(
+                issue_error=refused.message[:300]
+            )
+            audit.record(
+                "certificate_application.issue_failed",
+                actor=actor,
+                ip=ip,
+                target=application,
+                target_label=str(application.insured),
+                outcome="failure",
+                detail={"application_id": application.pk, "error": refused.message[:300]},
+            )
         raise ApplicationRefused([refused.message]) from None
     return current
 

@@ -13,16 +13,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from eligibility.certificates import batches
 from eligibility.certificates.forms import ExOfficioForm, RenewalForm
-from eligibility.models import CertificateBatch, CertificateBatchItem
+from eligibility.models import CertificateBatch
 from portal import audit
 from portal.roles import STAFF_ROLES, Role, role_required, roles_of
 
-audit.register("certificate_batch.view", "資格確認書の一括交付の対象外・失敗一覧の閲覧")
-audit.register("certificate.renewal_list", "資格確認書の更新対象一覧の閲覧")
-
 PER_PAGE = 20
 LIST_PER_PAGE = 100
-PROBLEMS_SHOWN = 200
 
 
 @role_required(*STAFF_ROLES)
@@ -38,7 +34,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         as_of = form.cleaned_data["as_of"]
         if request.POST.get("action") == "start":
             try:
-                batch = batches.start_ex_officio(as_of, actor=request.user, request=request)
+                batch = batches.start_ex_officio(
+                    as_of, actor=request.user, ip=audit.client_ip(request)
+                )
             except batches.BatchError as error:
                 form.add_error(None, str(error))
             else:
@@ -65,14 +63,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(CertificateBatch.objects.select_related("created_by"), pk=pk)
-    problems = list(
-        CertificateBatchItem.objects.filter(
-            batch=batch,
-            status__in=[CertificateBatchItem.Status.FAILED, CertificateBatchItem.Status.SKIPPED],
-        )
-        .select_related("member")
-        .order_by("status", "member__kigo", "member__bango", "member__edaban")[:PROBLEMS_SHOWN]
-    )
+    progress = batches.progress(batch)
+    problems = progress.failures  # failed, then skipped; the first few hundred
     if problems:
         audit.record(
             "certificate_batch.view",
@@ -86,7 +78,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "eligibility/certificates/batch_detail.html",
         {
             "batch": batch,
-            "progress": batches.progress(batch),
+            "progress": progress,
             "problems": problems,
             "running": batch.status == CertificateBatch.Status.RUNNING,
         },
@@ -97,7 +89,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_resume(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(CertificateBatch, pk=pk)
-    chunks = batches.resume_batch(batch, actor=request.user, request=request)
+    chunks = batches.resume_batch(batch, actor=request.user, ip=audit.client_ip(request))
     if chunks:
         messages.success(request, f"未処理の分を再開しました({chunks}件の処理単位を登録)。")
     else:
@@ -124,7 +116,7 @@ def renewals(request: HttpRequest) -> HttpResponse:
         selected = listed.filter(pk__in=chosen) if chosen else listed
         try:
             batch = batches.start_renewal(
-                list(selected), today=today, actor=request.user, request=request
+                list(selected), today=today, actor=request.user, ip=audit.client_ip(request)
             )
         except batches.BatchError as error:
             messages.error(request, str(error))

@@ -16,22 +16,18 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from eligibility.certificates import rules as certificate_rules
+from eligibility import certificate_rules
 from eligibility.facts import build_facts
 from eligibility.models import CertificateBatch, EligibilityCertificate, MynaRegistration
 from eligibility.records.services import EligibilityRefused, check_certificate_period
 from eligibility.rules import registration_end
 from members.models import Member
-from notices import render
-from portal import audit
+from portal import audit, pdf
 from portal.models import Insurer
 
-audit.register("eligibility.certificate_issue", "資格確認書の交付")
-
-STYLESHEET = render.STATIC_DIR / "css" / "certificate-pdf.css"
+STYLESHEET = pdf.STATIC_DIR / "css" / "certificate-pdf.css"
 Source = EligibilityCertificate.Source
 
 
@@ -43,7 +39,7 @@ class NoInsurer(EligibilityRefused):
 class MissingGlyph(EligibilityRefused):
     """A character of the person's record is in none of the fonts: no empty box on a name."""
 
-    def __init__(self, error: render.MissingGlyph) -> None:
+    def __init__(self, error: pdf.MissingGlyph) -> None:
         characters = "".join(sorted(error.characters))[:20]
         super().__init__(
             f"資格確認書の書体にない文字があるため作成できません(文字: {characters})。"
@@ -103,13 +99,13 @@ def document_context(snapshot: dict[str, Any]) -> dict[str, Any]:
 def render_pdf(snapshot: dict[str, Any]) -> bytes:
     """The card-sized PDF (front and back, 85.6 x 54 mm each)."""
     try:
-        render.check_glyphs(str(v) for v in snapshot.values() if isinstance(v, str))
-    except render.MissingGlyph as error:
+        pdf.check_glyphs(str(v) for v in snapshot.values() if isinstance(v, str))
+    except pdf.MissingGlyph as error:
         raise MissingGlyph(error) from None
     html = render_to_string(
         "eligibility/certificates/document.html", {"c": document_context(snapshot)}
     )
-    return render.render_document(html, Path(STYLESHEET))
+    return pdf.render_document(html, Path(STYLESHEET))
 
 
 def issue_certificate(
@@ -120,7 +116,7 @@ def issue_certificate(
     valid_to: date,
     source: str,
     actor: Any = None,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
     insurer: Insurer | None = None,
     batch: CertificateBatch | None = None,
     renews: EligibilityCertificate | None = None,
@@ -133,7 +129,7 @@ def issue_certificate(
     snapshot = build_snapshot(
         member, insurer, issued_on=issued_on, valid_from=valid_from, valid_to=valid_to
     )
-    pdf = render_pdf(snapshot)  # before any write: a missing glyph changes nothing
+    document = render_pdf(snapshot)  # before any write: a missing glyph changes nothing
     with transaction.atomic():
         Member.objects.select_for_update().filter(pk=member.pk).only("pk").first()
         check_certificate_period(member, valid_from, valid_to)
@@ -147,15 +143,15 @@ def issue_certificate(
             batch=batch,
             renews=renews,
             snapshot=snapshot,
-            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            pdf_sha256=hashlib.sha256(document).hexdigest(),
         )
         name = f"certificates/{issued_on:%Y/%m}/{secrets.token_hex(16)}.pdf"
-        certificate.pdf.save(name, ContentFile(pdf), save=False)
+        certificate.pdf.save(name, ContentFile(document), save=False)
         certificate.save(update_fields=["pdf"])
         audit.record(
             "eligibility.certificate_issue",
-            request=request,
             actor=actor,
+            ip=ip,
             target=member,
             target_label=str(member),
             detail={

@@ -20,7 +20,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,10 +30,6 @@ from members.models import Employer, EmployerUser
 from portal import audit
 from portal.models import Insurer
 from portal.roles import Role
-
-audit.register("employer_user.invite", "事業所担当者の招待")
-audit.register("employer_user.accept", "事業所担当者のパスワード設定")
-audit.register("employer_user.deactivate", "事業所担当者の無効化")
 
 
 class AccountRefused(Exception):
@@ -68,7 +63,7 @@ def invited_user(uidb64: str, token: str) -> Any | None:
     return user if link is not None else None
 
 
-def invite(employer: Employer, email: str, *, actor: Any, request: HttpRequest | None) -> Any:
+def invite(employer: Employer, email: str, *, actor: Any, ip: str | None) -> Any:
     """Create (or re-activate) the employer login for `email` and send the link."""
     email = get_user_model().objects.normalize_email(email.strip())
     User = get_user_model()
@@ -103,8 +98,8 @@ def invite(employer: Employer, email: str, *, actor: Any, request: HttpRequest |
         link.save()
         audit.record(
             "employer_user.invite",
-            request=request,
             actor=actor,
+            ip=ip,
             target=user,
             target_label=email[:120],
             detail={"employer": employer.kigo, "reinvited": reinvited},
@@ -135,8 +130,9 @@ def send_invitation(user: Any, employer: Employer, path: str) -> None:
     message.send()
 
 
-def accept(user: Any, password: str, *, request: HttpRequest | None) -> None:
-    """Set the password from the invitation; the link proves the address."""
+def accept(user: Any, password: str, *, ip: str | None) -> None:
+    """Set the password from the invitation; the link proves the address. The invitee is the
+    actor: they are not logged in yet."""
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -148,8 +144,8 @@ def accept(user: Any, password: str, *, request: HttpRequest | None) -> None:
         link.save(update_fields=["accepted_at"])
         audit.record(
             "employer_user.accept",
-            request=request,
             actor=user,
+            ip=ip,
             target=user,
             target_label=user.email[:120],
             detail={"employer": link.employer.kigo},
@@ -171,7 +167,7 @@ def end_sessions(user: Any) -> int:
     return len(ended)
 
 
-def deactivate(link: EmployerUser, *, actor: Any, request: HttpRequest | None) -> int:
+def deactivate(link: EmployerUser, *, actor: Any, ip: str | None) -> int:
     """Switch the login off and end its sessions now; returns the sessions ended."""
     with transaction.atomic():
         link = (
@@ -191,8 +187,8 @@ def deactivate(link: EmployerUser, *, actor: Any, request: HttpRequest | None) -
         ended = end_sessions(user)
         audit.record(
             "employer_user.deactivate",
-            request=request,
             actor=actor,
+            ip=ip,
             target=user,
             target_label=user.email[:120],
             detail={"employer": link.employer.kigo, "sessions_ended": ended},

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from eligibility.employers import services as employer_accounts
 from eligibility.employers.forms import EmployerUserFilterForm, InviteForm
 from members.models import EmployerUser
+from portal import audit
 from portal.roles import STAFF_ROLES, role_required
 
 PER_PAGE = 50
@@ -28,7 +29,7 @@ def employer_users(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["employer"],
                 form.cleaned_data["email"],
                 actor=request.user,
-                request=request,
+                ip=audit.client_ip(request),
             )
         except employer_accounts.AccountRefused as refused:
             form.add_error("email", refused.message)
@@ -59,7 +60,7 @@ def deactivate_employer_user(request: HttpRequest, pk: int) -> HttpResponse:
     if not link.active:
         messages.info(request, f"{link.user.email} はすでに無効です。")
     else:
-        ended = employer_accounts.deactivate(link, actor=request.user, request=request)
+        ended = employer_accounts.deactivate(link, actor=request.user, ip=audit.client_ip(request))
         messages.success(
             request,
             f"{link.user.email} を無効にしました(ログイン中のセッション {ended}件を終了)。",
@@ -80,7 +81,9 @@ def invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         )
     form = SetPasswordForm(user, request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        employer_accounts.accept(user, form.cleaned_data["new_password1"], request=request)
+        employer_accounts.accept(
+            user, form.cleaned_data["new_password1"], ip=audit.client_ip(request)
+        )
         messages.success(
             request,
             "パスワードを設定しました。ログインして、二段階認証(認証アプリ)を設定してください。",

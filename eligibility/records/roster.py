@@ -1,8 +1,9 @@
 """The roster's マイナ保険証 column applied to MynaRegistration, batch by batch.
 
-members.roster_writers calls this inside the import's transaction: one query per batch reads
-the batch's registrations, bulk statements write the changes, one INSERT writes their audit
-events. What a cell means:
+RosterRegistrations is a handler of members.roster.hooks, registered by EligibilityConfig.ready():
+the member writer calls it inside the import's transaction. One query per batch reads the
+batch's registrations, bulk statements write the changes, one INSERT writes their audit events.
+What a cell means:
   有   registered. Kept as it is if already registered; otherwise registered as of the import
        day, marked estimated (the roster gives no date: registered by that day at the latest).
   無   not registered (any dates dropped; card facts kept).
@@ -14,7 +15,7 @@ So a file imported twice changes nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,12 +24,10 @@ from django.utils import timezone
 
 from eligibility.models import MynaRegistration
 from members.models import Member
+from members.roster import hooks
+from members.roster.parse import MemberRow
 from portal import audit
-from portal.audit import client_ip
 from portal.models import AuditEvent
-from portal.roles import primary_role
-
-audit.register("eligibility.registration_import", "マイナ保険証の利用登録の変更(名簿取込)")
 
 Status = MynaRegistration.Status
 WRITTEN_FIELDS = (
@@ -84,33 +83,36 @@ class _Staged:
 
 
 class RosterRegistrations:
-    """Registrations of one import run: load() per batch, stage() per row, write() per batch."""
+    """Registrations of one import run: load() per batch, stage() per row, write() per batch.
 
-    def __init__(self, *, day: date, actor: Any, request: Any) -> None:
-        self.day = day
-        self.actor = actor if getattr(actor, "is_authenticated", False) else None
-        self.request = request
+    A members.roster.hooks.MemberRowHandler; the class itself is the factory registered."""
+
+    def __init__(self, context: hooks.ImportContext) -> None:
+        self.day = context.day
+        self.actor = context.actor
+        self.ip = context.ip
         self.current: dict[int, MynaRegistration] = {}
         self.staged: list[_Staged] = []
 
-    def load(self, members: Iterable[Member]) -> None:
+    def load(self, members: Collection[Member]) -> None:
         ids = [member.pk for member in members]
         self.current = {r.member_id: r for r in MynaRegistration.objects.filter(member_id__in=ids)}
 
-    def stage(self, member: Member, stated: str) -> bool:
-        """Remember the change a row makes (written by write()); False if it makes none.
+    def stage(self, member: Member, row: MemberRow) -> bool:
+        """Remember the change the row's マイナ保険証 cell makes (written by write()); False if
+        it makes none.
 
         A member not yet saved has no pk: its pk is read at write() time.
         """
         current = self.current.get(member.pk) if member.pk else None
-        values = roster_change(current, stated, self.day)
+        values = roster_change(current, row.myna_registration, self.day)
         if values is None:
             return False
         previous = current.status if current else None
         self.staged.append(_Staged(member, current, values, previous))
         return True
 
-    def write(self) -> int:
+    def write(self) -> None:
         staged, self.staged = self.staged, []
         now = timezone.now()
         new, changed = [], []
@@ -123,23 +125,17 @@ class RosterRegistrations:
             (changed if item.current else new).append(record)
         MynaRegistration.objects.bulk_create(new)
         MynaRegistration.objects.bulk_update(changed, WRITTEN_FIELDS)
-        AuditEvent.objects.bulk_create(self._events(staged))
-        return len(staged)
+        audit.write(self._events(staged))
 
     def _events(self, staged: list[_Staged]) -> list[AuditEvent]:
-        # As audit.record would write them, in one INSERT; the details hold no number.
-        role = primary_role(self.actor) if self.actor is not None else None
+        # Checked by audit.event like any other, written in one INSERT; no number in them.
         return [
-            AuditEvent(
+            audit.event(
+                "eligibility.registration_import",
                 actor=self.actor,
-                actor_label=getattr(self.actor, "email", "") or "",
-                actor_role=role.value if role else "",
-                action="eligibility.registration_import",
-                target_type=Member._meta.label,
-                target_id=str(item.member.pk),
+                ip=self.ip,
+                target=item.member,
                 target_label=str(item.member),
-                ip_address=client_ip(self.request),
-                outcome=AuditEvent.Outcome.SUCCESS,
                 detail={
                     "source": "roster_import",
                     "previous": item.previous,

@@ -11,9 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 
-from eligibility.certificates import rules as certificate_rules
+from eligibility import certificate_rules
 from eligibility.facts import build_facts
 from eligibility.models import (
     EligibilityCertificate,
@@ -25,12 +24,6 @@ from eligibility.rules import MYNA_HOKENSHO_START, registration_end
 from members.models import Member
 from portal import audit
 from portal.wareki import format_wareki
-
-audit.register("eligibility.registration_update", "マイナ保険証の利用登録の変更")
-audit.register("eligibility.legacy_card_update", "健康保険証の情報の変更")
-audit.register("eligibility.certificate_add", "資格確認書の登録")
-audit.register("eligibility.certificate_update", "資格確認書の変更")
-audit.register("eligibility.smartphone_set", "スマートフォン所持の申告")
 
 # The law's ceiling for a 資格確認書 (DOMAIN.md: "有効期限 (at most 5 years ...)").
 CERTIFICATE_MAX_YEARS = certificate_rules.MAX_YEARS
@@ -99,8 +92,8 @@ def update_registration(
     card_certificate_expires_on: date | None,
     has_card: bool | None,
     today: date,
-    request: HttpRequest | None = None,
     actor: Any = None,
+    ip: str | None = None,
 ) -> MynaRegistration:
     """Staff record what they know. A date left empty keeps the one on record; a registration
     with none on record counts from `today` (or the cancellation's application day), marked as
@@ -140,8 +133,8 @@ def update_registration(
         registration.save()
         audit.record(
             "eligibility.registration_update",
-            request=request,
             actor=actor,
+            ip=ip,
             target=member,
             target_label=str(member),
             detail={"changes": changes},
@@ -158,8 +151,8 @@ def update_legacy_card(
     issued: bool,
     issued_on: date | None,
     expires_on: date | None,
-    request: HttpRequest | None = None,
     actor: Any = None,
+    ip: str | None = None,
 ) -> LegacyCard | None:
     """Record the 健康保険証 a person holds (or that they hold none)."""
     if issued and member.acquired_on >= MYNA_HOKENSHO_START:
@@ -191,8 +184,8 @@ def update_legacy_card(
             current.delete()
         audit.record(
             "eligibility.legacy_card_update",
-            request=request,
             actor=actor,
+            ip=ip,
             target=member,
             target_label=str(member),
             detail={"changes": changes},
@@ -244,8 +237,8 @@ def add_certificate(
     issued_on: date,
     valid_from: date,
     valid_to: date | None = None,
-    request: HttpRequest | None = None,
     actor: Any = None,
+    ip: str | None = None,
 ) -> EligibilityCertificate:
     """Record a 資格確認書; without valid_to it runs for the insurer's default validity."""
     valid_to = valid_to or certificate_default_valid_to(valid_from)
@@ -258,8 +251,8 @@ def add_certificate(
         )
         audit.record(
             "eligibility.certificate_add",
-            request=request,
             actor=actor,
+            ip=ip,
             target=member,
             target_label=str(member),
             detail={
@@ -278,8 +271,8 @@ def update_certificate(
     valid_to: date,
     returned_on: date | None,
     revoked_on: date | None,
-    request: HttpRequest | None = None,
     actor: Any = None,
+    ip: str | None = None,
 ) -> EligibilityCertificate:
     """Correct a 資格確認書's dates, or record its return or revocation."""
     _check_certificate_dates(issued_on, returned_on, revoked_on)
@@ -304,8 +297,8 @@ def update_certificate(
             current.save()
             audit.record(
                 "eligibility.certificate_update",
-                request=request,
                 actor=actor,
+                ip=ip,
                 target=member,
                 target_label=str(member),
                 detail={"certificate_id": current.pk, "changes": changes},
@@ -321,7 +314,7 @@ def set_smartphone(
     has_smartphone: bool,
     *,
     user: Any,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> SmartphonePreference:
     """Remember whether this household member has a smartphone (the flowchart's step 1 or 2)."""
     with transaction.atomic():
@@ -335,8 +328,8 @@ def set_smartphone(
         preference.save()
         audit.record(
             "eligibility.smartphone_set",
-            request=request,
             actor=user,
+            ip=ip,
             target=member,
             target_label=str(member),
             detail={"previous": previous, "has_smartphone": has_smartphone},

@@ -26,10 +26,6 @@ from members.models import Member
 from portal import audit
 from portal.roles import STAFF_ROLES, Role, role_required
 
-audit.register("eligibility.view", "資格確認の情報の閲覧")
-audit.register("eligibility.no_document_list", "受診に使える書類がない加入者一覧の閲覧")
-audit.register("eligibility.no_document_export", "受診に使える書類がない加入者一覧のCSV出力")
-
 PER_PAGE = 50
 
 
@@ -48,7 +44,9 @@ def set_smartphone(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "「持っている」か「持っていない」を選んでから保存してください。")
     else:
         has_smartphone = form.cleaned_data["has_smartphone"] == "yes"
-        services.set_smartphone(person, has_smartphone, user=request.user, request=request)
+        services.set_smartphone(
+            person, has_smartphone, user=request.user, ip=audit.client_ip(request)
+        )
         messages.success(request, f"{person.name}さんの受診の際の案内を更新しました。")
     return redirect(reverse("members:home") + f"#person-{person.pk}")
 
@@ -87,7 +85,11 @@ def staff_registration(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.update_registration(
-                    member, **form.cleaned_data, today=today, request=request
+                    member,
+                    **form.cleaned_data,
+                    today=today,
+                    actor=request.user,
+                    ip=audit.client_ip(request),
                 )
             except services.EligibilityRefused as refused:
                 form.add_error(None, refused.message)
@@ -110,7 +112,9 @@ def staff_legacy_card(request: HttpRequest, pk: int) -> HttpResponse:
         form = LegacyCardForm(request.POST)
         if form.is_valid():
             try:
-                services.update_legacy_card(member, **form.cleaned_data, request=request)
+                services.update_legacy_card(
+                    member, **form.cleaned_data, actor=request.user, ip=audit.client_ip(request)
+                )
             except services.EligibilityRefused as refused:
                 form.add_error(None, refused.message)
             else:
@@ -130,7 +134,9 @@ def staff_certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = CertificateForm(request.POST or None, editing=False)
     if request.method == "POST" and form.is_valid():
         try:
-            services.add_certificate(member, **form.cleaned_data, request=request)
+            services.add_certificate(
+                member, **form.cleaned_data, actor=request.user, ip=audit.client_ip(request)
+            )
         except services.EligibilityRefused as refused:
             form.add_error(None, refused.message)
         else:
@@ -150,7 +156,12 @@ def staff_certificate_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = CertificateForm(request.POST, editing=True)
         if form.is_valid():
             try:
-                services.update_certificate(certificate, **form.cleaned_data, request=request)
+                services.update_certificate(
+                    certificate,
+                    **form.cleaned_data,
+                    actor=request.user,
+                    ip=audit.client_ip(request),
+                )
             except services.EligibilityRefused as refused:
                 form.add_error(None, refused.message)
             else:

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 from django.utils.timezone import localdate, localtime
 
@@ -27,12 +26,6 @@ from portal.models import AuditEvent
 from portal.roles import Role
 from portal.services import spreadsheet_csv
 from portal.wareki import format_wareki
-
-audit.register("registration_code.issue", "登録コードの発行")
-audit.register("registration_code.mailing_list", "登録コード送付リストの出力")
-audit.register("member.link", "アカウントと加入者情報の連携")
-audit.register("member.link_refused", "アカウント連携の失敗")
-audit.register("member.unlink", "アカウント連携の解除")
 
 # No 0/O, 1/I/L: the code is typed from paper. 32 symbols x 12 = 60 bits.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -114,7 +107,7 @@ def _issue(members: list[Member], actor: object, now: datetime) -> list[IssuedCo
 
 
 def issue_registration_code(
-    member: Member, *, actor: object, request: HttpRequest | None, now: datetime
+    member: Member, *, actor: object, ip: str | None, now: datetime
 ) -> IssuedCode:
     """A new code for one insured person; any earlier unused code stops working."""
     if not member.is_insured_person:
@@ -123,7 +116,8 @@ def issue_registration_code(
         [issued] = _issue([member], actor, now)
         audit.record(
             "registration_code.issue",
-            request=request,
+            actor=actor,
+            ip=ip,
             target=member,
             target_label=str(member),
             detail={"expires_at": issued.expires_at.isoformat()},
@@ -132,7 +126,7 @@ def issue_registration_code(
 
 
 def issue_mailing_list(
-    employer: Employer | None, *, actor: object, request: HttpRequest | None, now: datetime
+    employer: Employer | None, *, actor: object, ip: str | None, now: datetime
 ) -> list[IssuedCode]:
     """Codes for everyone who still needs one (one employer, or the whole society)."""
     with transaction.atomic():
@@ -140,7 +134,8 @@ def issue_mailing_list(
         issued = _issue(members, actor, now)
         audit.record(
             "registration_code.mailing_list",
-            request=request,
+            actor=actor,
+            ip=ip,
             target=employer,
             target_label=str(employer) if employer else "全事業所",
             detail={"count": len(issued), "scope": employer.kigo if employer else "all"},
@@ -193,18 +188,19 @@ def link_account(
     bango: str,
     birth_date: date,
     code: str,
-    request: HttpRequest | None,
+    ip: str | None,
     now: datetime,
 ) -> Member:
-    """Give this login its household. Refuses (generically) unless all four details match."""
+    """Give this login its household. Refuses (generically) unless all four details match.
+    Failures are counted per account and per client address `ip`."""
     if Member.objects.filter(account=user).exists():
         raise AlreadyLinked
-    idents = [str(user.pk), audit.client_ip(request) or "unknown"]
+    idents = [str(user.pk), ip or "unknown"]
     if any(
         ratelimit.exhausted(scope, ident, limit=limit, window=_WINDOW)
         for (scope, limit), ident in zip(_limits(), idents, strict=True)
     ):
-        _refused(request, user, kigo, bango, "rate_limited")
+        _refused(user, ip, kigo, bango, "rate_limited")
         raise LinkRefused(RATE_LIMITED_MESSAGE)
     with transaction.atomic():
         match = (
@@ -230,27 +226,27 @@ def link_account(
             match.used_at, match.used_by = now, user
             match.save(update_fields=["used_at", "used_by"])
             user.groups.add(Group.objects.get(name=Role.MEMBER))
-            audit.record("member.link", request=request, target=member, target_label=str(member))
+            audit.record("member.link", actor=user, ip=ip, target=member, target_label=str(member))
     if match is None:
         for (scope, _), ident in zip(_limits(), idents, strict=True):
             ratelimit.fail(scope, ident, window=_WINDOW)
-        _refused(request, user, kigo, bango, "no_match")
+        _refused(user, ip, kigo, bango, "no_match")
         raise LinkRefused
     ratelimit.clear("link:account", idents[0], window=_WINDOW)
     return member
 
 
-def _refused(request: HttpRequest | None, user: object, kigo: str, bango: str, reason: str) -> None:
+def _refused(user: object, ip: str | None, kigo: str, bango: str, reason: str) -> None:
     audit.record(
         "member.link_refused",
-        request=request,
         actor=user,
+        ip=ip,
         outcome=AuditEvent.Outcome.DENIED,
         detail={"kigo": kigo, "bango": bango, "reason": reason},
     )
 
 
-def unlink_account(member: Member, *, request: HttpRequest | None) -> None:
+def unlink_account(member: Member, *, actor: object, ip: str | None) -> None:
     """Staff detach a login from a household, e.g. when the wrong person linked it."""
     with transaction.atomic():
         member = (
@@ -266,7 +262,8 @@ def unlink_account(member: Member, *, request: HttpRequest | None) -> None:
         account.groups.remove(Group.objects.get(name=Role.MEMBER))
         audit.record(
             "member.unlink",
-            request=request,
+            actor=actor,
+            ip=ip,
             target=member,
             target_label=str(member),
             detail={"account": account.email},

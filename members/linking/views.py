@@ -14,6 +14,7 @@ from members.access import get_member_for_staff
 from members.linking import services as linking
 from members.linking.forms import LinkForm, MailingListForm
 from members.models import Member
+from portal import audit
 from portal.roles import STAFF_ROLES, role_required
 
 
@@ -25,7 +26,7 @@ def issue_code(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "登録コードは被保険者(本人)にのみ発行できます。")
         return redirect("members:staff_member", pk=member.pk)
     issued = linking.issue_registration_code(
-        member, actor=request.user, request=request, now=timezone.now()
+        member, actor=request.user, ip=audit.client_ip(request), now=timezone.now()
     )
     # Shown once, never stored in clear: the response must not be cached anywhere.
     response = render(request, "members/linking/code_issued.html", {"issued": issued})
@@ -40,7 +41,7 @@ def mailing_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         employer = form.cleaned_data["employer"]
         issued = linking.issue_mailing_list(
-            employer, actor=request.user, request=request, now=timezone.now()
+            employer, actor=request.user, ip=audit.client_ip(request), now=timezone.now()
         )
         response = StreamingHttpResponse(
             linking.mailing_list_csv(issued), content_type="text/csv; charset=utf-8"
@@ -64,7 +65,7 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     if member.account_id is None:
         messages.info(request, "この加入者にはアカウントが連携されていません。")
     else:
-        linking.unlink_account(member, request=request)
+        linking.unlink_account(member, actor=request.user, ip=audit.client_ip(request))
         messages.success(request, "アカウントの連携を解除しました。")
     return redirect("members:staff_member", pk=member.pk)
 
@@ -80,7 +81,10 @@ def link_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             linking.link_account(
-                request.user, **form.cleaned_data, request=request, now=timezone.now()
+                request.user,
+                **form.cleaned_data,
+                ip=audit.client_ip(request),
+                now=timezone.now(),
             )
         except linking.AlreadyLinked:
             return redirect("members:home")

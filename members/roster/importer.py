@@ -1,10 +1,12 @@
 """Roster import: a whole CSV file is applied in one transaction, or nothing of it is.
 
-One pass hashes the bytes and decides the encoding (members.roster.scan); a second streams the
-rows through csv in batches (members.roster_writers), each batch read with one query per kind
-of lookup and written with bulk statements. Only small per-row sets stay in memory (keys and
-number hashes seen), so 100,000 rows take roughly the memory of 1,000 plus those sets. Every run
-leaves a RosterImport row and a `roster.import` audit event, applied or rejected alike.
+One pass hashes the bytes and decides the encoding (members.roster.parse.scan); a second
+streams the rows through csv in batches (members.roster.writers, .member_writer), each batch
+read with one query per kind of lookup and written with bulk statements. Only small per-row sets
+stay in memory (keys and number hashes seen), so 100,000 rows take roughly the memory of 1,000
+plus those sets. Every run leaves a RosterImport row and a `roster.import` audit event, applied
+or rejected alike: an applied run's are written in its transaction, so they commit with its
+changes or not at all; a rejected run changed nothing, so its are written after the rollback.
 """
 
 from __future__ import annotations
@@ -14,20 +16,20 @@ import logging
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
+from datetime import datetime
 from typing import IO, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from members.models import RosterImport
 from members.roster import parse as roster
-from members.roster.writers import EmployerWriter, MemberWriter, Tally
+from members.roster.member_writer import MemberWriter
+from members.roster.writers import EmployerWriter, Tally
 from portal import audit
 from portal.models import AuditEvent, mask_full_numbers
-
-audit.register("roster.import", "名簿の取込")
 
 logger = logging.getLogger(__name__)
 
@@ -41,58 +43,44 @@ class _Rollback(Exception):
     """Raised inside the transaction when any row was bad: nothing of the file stays."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What a run is told before it reads a row: for its RosterImport row and audit events."""
+
+    started: datetime
+    file_name: str
+    via: str
+    actor: Any  # an authenticated user, or None
+    ip: str | None
+
+
 def import_roster(
     file: IO[bytes],
     *,
     file_name: str,
     actor: Any = None,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
     via: str = "command",
 ) -> RosterImport:
     """Import one roster CSV (members or employers, told by its header). Never raises for bad
-    input: the returned run says whether the file was applied or rejected, and why."""
-    started = timezone.now()
-    if actor is None and request is not None and request.user.is_authenticated:
-        actor = request.user
+    input: the returned run says whether the file was applied or rejected, and why.
+
+    `actor` is the user who started the run (None for the command), `ip` the client's address."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    job = _Run(timezone.now(), file_name, via, actor, ip)
     stream = _seekable(file)
     stream.seek(0)
     facts = roster.scan(stream)
     tally = Tally()
     kind = ""
+    run = None
     if facts.error or facts.encoding is None:
         tally.file_error(facts.error or roster.UNREADABLE)
     else:
         stream.seek(0)
-        kind = _apply(stream, facts, tally, actor, request)
-    run = _record(started, kind, file_name, facts, via, actor, tally)
-    audit.record(
-        "roster.import",
-        request=request,
-        actor=actor,
-        target=run,
-        target_label=f"{run.get_kind_display() or '不明なファイル'} {run.file_name}"[:120],
-        outcome=(
-            AuditEvent.Outcome.SUCCESS
-            if run.outcome == run.Outcome.APPLIED
-            else AuditEvent.Outcome.FAILURE
-        ),
-        detail={
-            "kind": kind,
-            "outcome": run.outcome,
-            "via": via,
-            "file_name": run.file_name,
-            # Grouped so that no run of hex digits can look like a My Number to the guard.
-            "sha256": ":".join(facts.sha256[i : i + 8] for i in range(0, 64, 8)),
-            "size_bytes": facts.size,
-            "encoding": facts.encoding or "",
-            "rows_total": tally.rows_total,
-            "created": run.created,
-            "updated": run.updated,
-            "unchanged": run.unchanged,
-            "rejected": tally.rejected,
-            "numbers_set": tally.numbers_set if run.outcome == run.Outcome.APPLIED else 0,
-        },
-    )
+        kind, run = _apply(stream, facts, tally, job)
+    if run is None:
+        run = _record(job, kind, facts, tally)
     logger.info(
         "roster import %s kind=%s outcome=%s rows=%d created=%d updated=%d unchanged=%d "
         "rejected=%d",
@@ -108,25 +96,30 @@ def import_roster(
     return run
 
 
-def _apply(stream: IO[bytes], facts: roster.Scan, tally: Tally, actor: Any, request: Any) -> str:
-    """Read and write the rows in one transaction; roll it back if anything was wrong."""
+def _apply(
+    stream: IO[bytes], facts: roster.Scan, tally: Tally, job: _Run
+) -> tuple[str, RosterImport | None]:
+    """Read and write the rows in one transaction; roll it back if anything was wrong.
+
+    Returns the file's kind and, when applied, its run (recorded in the transaction)."""
     try:
         reader = roster.RosterReader(stream, facts.encoding or "utf-8")
     except roster.RosterFileError as error:
         tally.file_error(error.message, error.line)
-        return ""
+        return "", None
     writer_class = MemberWriter if reader.kind == roster.KIND_MEMBERS else EmployerWriter
+    run = None
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-            writer_class(tally, actor=actor, request=request, sha256=facts.sha256).run(
-                reader.rows()
-            )
+            writer = writer_class(tally, actor=job.actor, ip=job.ip, sha256=facts.sha256)
+            writer.run(reader.rows())
             if tally.rows_total == 0 and not tally.has_errors:
                 tally.file_error(roster.HEADER_ONLY, 1)
             if tally.has_errors:
                 raise _Rollback
+            run = _record(job, reader.kind, facts, tally)
     except _Rollback:
         pass
     except roster.RosterFileError as error:
@@ -136,29 +129,23 @@ def _apply(stream: IO[bytes], facts: roster.Scan, tally: Tally, actor: Any, requ
         # same second) can get here: every constraint is checked before writing.
         logger.warning("roster import hit a concurrent change; rolled back")
         tally.file_error(_CONFLICT)
+        run = None  # rolled back with the rest, if it had been written
     finally:
         reader.close()
-    return reader.kind
+    return reader.kind, run
 
 
-def _record(
-    started: Any,
-    kind: str,
-    file_name: str,
-    facts: roster.Scan,
-    via: str,
-    actor: Any,
-    tally: Tally,
-) -> RosterImport:
+def _record(job: _Run, kind: str, facts: roster.Scan, tally: Tally) -> RosterImport:
+    """The run's RosterImport row and its `roster.import` audit event."""
     applied = not tally.has_errors
     run = RosterImport.objects.create(
         kind=kind,
-        file_name=safe_file_name(file_name),
+        file_name=safe_file_name(job.file_name),
         sha256=facts.sha256,
         size_bytes=facts.size,
         encoding=facts.encoding or "",
-        via=via,
-        started_by=actor if isinstance(actor, AbstractBaseUser) else None,
+        via=job.via,
+        started_by=job.actor if isinstance(job.actor, AbstractBaseUser) else None,
         finished_at=timezone.now(),
         outcome=RosterImport.Outcome.APPLIED if applied else RosterImport.Outcome.REJECTED,
         rows_total=tally.rows_total,
@@ -170,8 +157,32 @@ def _record(
         errors=sorted(tally.errors, key=lambda error: error["line"] or 0),
     )
     # started_at is auto_now_add; the run's real start is when the file was first read.
-    RosterImport.objects.filter(pk=run.pk).update(started_at=started)
-    run.started_at = started
+    RosterImport.objects.filter(pk=run.pk).update(started_at=job.started)
+    run.started_at = job.started
+    audit.record(
+        "roster.import",
+        actor=job.actor,
+        ip=job.ip,
+        target=run,
+        target_label=f"{run.get_kind_display() or '不明なファイル'} {run.file_name}"[:120],
+        outcome=AuditEvent.Outcome.SUCCESS if applied else AuditEvent.Outcome.FAILURE,
+        detail={
+            "kind": kind,
+            "outcome": run.outcome,
+            "via": job.via,
+            "file_name": run.file_name,
+            # Grouped so that no run of hex digits can look like a My Number to the guard.
+            "sha256": ":".join(facts.sha256[i : i + 8] for i in range(0, 64, 8)),
+            "size_bytes": facts.size,
+            "encoding": facts.encoding or "",
+            "rows_total": tally.rows_total,
+            "created": run.created,
+            "updated": run.updated,
+            "unchanged": run.unchanged,
+            "rejected": tally.rejected,
+            "numbers_set": tally.numbers_set if applied else 0,
+        },
+    )
     return run
 
 

@@ -1,8 +1,8 @@
 """Reading a roster CSV: encoding, header, and one parsed row (or its errors) at a time.
 
-No database here: members.importer decides what the rows mean for the records. Nothing in a
-message ever repeats a cell's value except a 記号 (at most 8 digits) and column names with their
-digits masked, so no error can carry a 個人番号.
+No database here: members.roster.importer decides what the rows mean for the records. Nothing
+in a message ever repeats a cell's value except a 記号 (at most 8 digits) and column names with
+their digits masked, so no error can carry a 個人番号.
 """
 
 from __future__ import annotations
@@ -342,7 +342,7 @@ def parse_member_cells(line: int, cells: dict[str, str]) -> MemberRow | RowFailu
     acquired_on = row.get("資格取得年月日", parse_roster_date)
     lost_on = row.get("資格喪失年月日", parse_optional_roster_date)
     my_number = row.get("個人番号", _optional_my_number)
-    # Applied by eligibility.importing (through members.roster_writers).
+    # Applied by eligibility (a members.roster.hooks handler), not by the member writer.
     myna = row.get("マイナ保険証", v.parse_myna_registration)
     if acquired_on and lost_on and lost_on <= acquired_on:
         row.add("資格喪失年月日", "資格喪失年月日は資格取得年月日より後の日付にしてください。")

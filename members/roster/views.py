@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from members.models import RosterImport
 from members.roster.importer import import_roster
 from members.roster.writers import MAX_STORED_ERRORS
+from portal import audit
 from portal.roles import Role, role_required
 
 PER_PAGE = 20
@@ -63,7 +64,13 @@ def imports(request: HttpRequest) -> HttpResponse:
         form = RosterUploadForm()
     if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
-        run = import_roster(upload, file_name=upload.name or "", request=request, via="upload")
+        run = import_roster(
+            upload,
+            file_name=upload.name or "",
+            actor=request.user,
+            ip=audit.client_ip(request),
+            via="upload",
+        )
         if run.outcome == RosterImport.Outcome.APPLIED:
             messages.success(
                 request,

@@ -16,9 +16,6 @@ from portal import audit
 from portal.responses import private_pdf
 from portal.roles import STAFF_ROLES, role_required
 
-audit.register("notice.batch_view", "お知らせ一括交付の失敗一覧の閲覧")
-audit.register("notice.batch_print_download", "お知らせ一括交付の印刷用PDFのダウンロード")
-
 PER_PAGE = 20
 
 
@@ -36,7 +33,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 employer=data.get("employer"),
                 members=form.member_list,
                 actor=request.user,
-                request=request,
+                ip=audit.client_ip(request),
             )
         except batches.BatchError as error:
             form.add_error(None, str(error))
@@ -83,7 +80,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_resume(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(NoticeBatch, pk=pk)
-    chunks = batches.resume_batch(batch, actor=request.user, request=request)
+    chunks = batches.resume_batch(batch, actor=request.user, ip=audit.client_ip(request))
     if chunks:
         messages.success(request, f"未処理の分を再開しました({chunks}件の処理単位を登録)。")
     elif batch.status == NoticeBatch.Status.FINISHED and not batch.print_file:

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -22,18 +21,9 @@ from members import vault
 from members.models import Member, MyNumberConflict
 from members.services import MyNumberHeldByAnother, register_my_number
 from notices.models import MismatchCase, MismatchEvent
-from portal import audit, stepup
+from portal import audit
 from portal.models import AuditEvent, Insurer
 from portal.roles import Role, roles_of
-
-audit.register("mismatch.report", "マイナンバー下4桁相違の申出")
-audit.register("mismatch.queue", "下4桁相違の申出一覧の閲覧")
-audit.register("mismatch.view", "下4桁相違の申出の閲覧")
-audit.register("mismatch.check", "5項目照合の記録")
-audit.register("mismatch.close", "下4桁相違の完了(誤りなし)")
-audit.register("mismatch.propose", "マイナンバー訂正の提案")
-audit.register("mismatch.approve", "マイナンバー訂正の承認")
-audit.register("mismatch.reject", "マイナンバー訂正の差し戻し")
 
 S = MismatchCase.Status
 S_OPEN = MismatchCase.OPEN_STATUSES
@@ -104,22 +94,17 @@ class StepUpRequired(MismatchError):
     message = "承認の前にパスワードを再入力してください(本人確認のため)。"
 
 
-def _label(actor: Any) -> str:
-    return getattr(actor, "email", "") or ""
-
-
 def _event(case: MismatchCase, kind: str, actor: Any, note: str = "") -> None:
-    MismatchEvent.objects.create(
-        case=case, kind=kind, actor=actor, actor_label=_label(actor), note=note
-    )
+    label = getattr(actor, "email", "") or ""
+    MismatchEvent.objects.create(case=case, kind=kind, actor=actor, actor_label=label, note=note)
 
 
-def _audit(action: str, case: MismatchCase, request: Any, actor: Any, **detail: Any) -> None:
+def _audit(action: str, case: MismatchCase, actor: Any, ip: str | None, **detail: Any) -> None:
     outcome = detail.pop("outcome", AuditEvent.Outcome.SUCCESS)
     audit.record(
         action,
-        request=request,
         actor=actor,
+        ip=ip,
         target=case.member,
         target_label=str(case.member),
         outcome=outcome,
@@ -152,7 +137,7 @@ def report_mismatch(
     contact: str,
     comment: str,
     actor: Any,
-    request: HttpRequest | None = None,
+    ip: str | None = None,
 ) -> MismatchCase:
     """The insured person's report for one household member, from a notice showing digits."""
     member = notice.member
@@ -173,8 +158,8 @@ def report_mismatch(
             _audit(
                 "mismatch.report",
                 case,
-                request,
                 actor,
+                ip,
                 notice_id=notice.pk,
                 registered_last4=case.registered_last4,
                 reported_last4=reported_last4,
@@ -186,7 +171,7 @@ def report_mismatch(
 
 
 def record_check(
-    case_pk: int, version: int, results: dict[str, bool], *, actor: Any, request: Any = None
+    case_pk: int, version: int, results: dict[str, bool], *, actor: Any, ip: str | None = None
 ) -> MismatchCase:
     """The five-item check against the national register; moves the case to 調査中."""
     with transaction.atomic():
@@ -200,15 +185,15 @@ def record_check(
         _audit(
             "mismatch.check",
             case,
-            request,
             actor,
+            ip,
             checks={name: getattr(case, name) for name in MismatchCase.CHECK_FIELDS},
         )
     return case
 
 
 def close_no_error(
-    case_pk: int, version: int, reason: str, *, actor: Any, request: Any = None
+    case_pk: int, version: int, reason: str, *, actor: Any, ip: str | None = None
 ) -> MismatchCase:
     """理由付き疑いなし: the number on file is right; the reason says why."""
     with transaction.atomic():
@@ -219,13 +204,13 @@ def close_no_error(
         case.closed_by, case.closed_at = actor, timezone.now()
         _save(case, "status", "resolution_reason", "closed_by", "closed_at")
         _event(case, MismatchEvent.Kind.CLOSED_NO_ERROR, actor, reason)
-        _audit("mismatch.close", case, request, actor)
+        _audit("mismatch.close", case, actor, ip)
         transaction.on_commit(lambda: notify_closed(case.pk))
     return case
 
 
 def propose_correction(
-    case_pk: int, version: int, number: str, *, actor: Any, request: Any = None
+    case_pk: int, version: int, number: str, *, actor: Any, ip: str | None = None
 ) -> MismatchCase:
     """Seal the right number (already parsed and check-digit verified) for a supervisor.
 
@@ -245,7 +230,7 @@ def propose_correction(
         holder = Member.objects.filter(mynumber_hash=digest).exclude(pk=member.pk).first()
         last4 = vault.last4(number)
         if holder is not None:
-            conflict = _flag_conflict(case, holder, last4, actor, request)
+            conflict = _flag_conflict(case, holder, last4, actor, ip)
         else:
             case.proposed_token = vault.encrypt_number(number, member_id=member.pk)
             case.proposed_last4, case.status = last4, S.PENDING_APPROVAL
@@ -260,7 +245,7 @@ def propose_correction(
                 "rejection_reason",
             )
             _event(case, MismatchEvent.Kind.PROPOSED, actor, f"訂正後の下4桁 {last4}")
-            _audit("mismatch.propose", case, request, actor, proposed_last4=last4)
+            _audit("mismatch.propose", case, actor, ip, proposed_last4=last4)
     if conflict is not None:
         # Raised after the commit: the flag stays although the proposal is refused.
         raise HeldByAnother()
@@ -268,15 +253,15 @@ def propose_correction(
 
 
 def _flag_conflict(
-    case: MismatchCase, holder: Member, last4: str, actor: Any, request: Any
+    case: MismatchCase, holder: Member, last4: str, actor: Any, ip: str | None
 ) -> MyNumberConflict:
     conflict = MyNumberConflict.objects.create(
         member=case.member, holder=holder, offered_last4=last4, source=SOURCE
     )
     audit.record(
         "mynumber.conflict",
-        request=request,
         actor=actor,
+        ip=ip,
         target=case.member,
         target_label=str(case.member),
         outcome=AuditEvent.Outcome.DENIED,
@@ -286,8 +271,8 @@ def _flag_conflict(
     _audit(
         "mismatch.propose",
         case,
-        request,
         actor,
+        ip,
         outcome=AuditEvent.Outcome.DENIED,
         refused="HeldByAnother",
         conflict_id=conflict.pk,
@@ -302,29 +287,32 @@ def _check_approver(case: MismatchCase, actor: Any) -> None:
         raise SelfApproval()
 
 
-def refuse_approval(case: MismatchCase, error: MismatchError, *, request: HttpRequest) -> None:
+def refuse_approval(
+    case: MismatchCase, error: MismatchError, *, actor: Any, ip: str | None
+) -> None:
     """A refused approval attempt is on the record too."""
     _audit(
         "mismatch.approve",
         case,
-        request,
-        request.user,
+        actor,
+        ip,
         outcome=AuditEvent.Outcome.DENIED,
         refused=type(error).__name__,
     )
 
 
-def approve_correction(case_pk: int, version: int, *, request: HttpRequest) -> MismatchCase:
+def approve_correction(
+    case_pk: int, version: int, *, actor: Any, ip: str | None, stepped_up: bool
+) -> MismatchCase:
     """The second person's approval: the one place the proposed number is decrypted, to go
-    through register_my_number (vault, status verified, new notice via its signal)."""
-    actor = request.user
+    through register_my_number (vault, status verified, new notice via its signal).
+    `stepped_up`: the view found the actor's password re-entered (portal.stepup)."""
     refused: MismatchError | None = None
     with transaction.atomic():
         case = _locked(case_pk, version, (S.PENDING_APPROVAL,))
         _check_approver(case, actor)
-        if not stepup.has_stepped_up(request):
+        if not stepped_up:
             raise StepUpRequired()
-        stepup.consume(request)
         member = Member.objects.get(pk=case.member_id)
         last4 = case.proposed_last4
         try:
@@ -334,7 +322,7 @@ def approve_correction(case_pk: int, version: int, *, request: HttpRequest) -> M
                 source=SOURCE,
                 verified=True,
                 actor=actor,
-                request=request,
+                ip=ip,
             )
         except MyNumberHeldByAnother:
             # Someone got this number since the proposal: the flag is recorded.
@@ -348,8 +336,8 @@ def approve_correction(case_pk: int, version: int, *, request: HttpRequest) -> M
             _audit(
                 "mismatch.approve",
                 case,
-                request,
                 actor,
+                ip,
                 outcome=AuditEvent.Outcome.DENIED,
                 refused=type(refused).__name__,
                 proposed_last4=last4,
@@ -361,7 +349,7 @@ def approve_correction(case_pk: int, version: int, *, request: HttpRequest) -> M
             case.status, case.proposed_token = S.CORRECTED, ""
             _save(case, "status", "proposed_token", "closed_by", "closed_at", "resolution_reason")
             _event(case, MismatchEvent.Kind.APPROVED, actor, f"訂正後の下4桁 {last4}")
-            _audit("mismatch.approve", case, request, actor, last4=last4)
+            _audit("mismatch.approve", case, actor, ip, last4=last4)
             transaction.on_commit(lambda: notify_closed(case.pk))
     if refused is not None:
         # Raised after the commit: the case is back with the clerk, the flag stays.
@@ -375,7 +363,7 @@ def _clear_proposal(case: MismatchCase, status: str, *fields: str) -> None:
 
 
 def reject_correction(
-    case_pk: int, version: int, reason: str, *, actor: Any, request: Any = None
+    case_pk: int, version: int, reason: str, *, actor: Any, ip: str | None = None
 ) -> MismatchCase:
     """Back to the clerk with a reason; the sealed number is wiped."""
     with transaction.atomic():
@@ -385,7 +373,7 @@ def reject_correction(
         case.rejection_reason = reason
         _clear_proposal(case, S.INVESTIGATING, "rejection_reason")
         _event(case, MismatchEvent.Kind.REJECTED, actor, reason)
-        _audit("mismatch.reject", case, request, actor, proposed_last4=last4)
+        _audit("mismatch.reject", case, actor, ip, proposed_last4=last4)
     return case
 
 

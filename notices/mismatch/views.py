@@ -66,7 +66,7 @@ def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
                 contact=form.cleaned_data["contact"],
                 comment=form.cleaned_data["comment"],
                 actor=request.user,
-                request=request,
+                ip=audit.client_ip(request),
             )
         except mismatch.CaseAlreadyOpen as refused:
             messages.info(request, refused.message)
@@ -270,7 +270,11 @@ def case_check(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         "check_form",
         lambda data: mismatch.record_check(
-            case.pk, data["version"], form.results(), actor=request.user, request=request
+            case.pk,
+            data["version"],
+            form.results(),
+            actor=request.user,
+            ip=audit.client_ip(request),
         ),
         "5項目の照合結果を記録しました。",
     )
@@ -286,7 +290,11 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
         CloseForm(request.POST),
         "close_form",
         lambda data: mismatch.close_no_error(
-            case.pk, data["version"], data["reason"], actor=request.user, request=request
+            case.pk,
+            data["version"],
+            data["reason"],
+            actor=request.user,
+            ip=audit.client_ip(request),
         ),
         "誤りなし(理由付き疑いなし)として完了しました。申出者にメールでお知らせします。",
     )
@@ -303,7 +311,11 @@ def case_propose(request: HttpRequest, pk: int) -> HttpResponse:
         ProposeForm(request.POST),
         "propose_form",
         lambda data: mismatch.propose_correction(
-            case.pk, data["version"], data["parsed_number"], actor=request.user, request=request
+            case.pk,
+            data["version"],
+            data["parsed_number"],
+            actor=request.user,
+            ip=audit.client_ip(request),
         ),
         "訂正を提案しました。提案者以外の承認者が承認すると登録が更新されます。",
     )
@@ -315,19 +327,28 @@ def case_approve(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_staff(request, pk)
     form = VersionForm(request.POST)
     if form.is_valid():
+        actor, ip = request.user, audit.client_ip(request)
         try:
-            mismatch.approve_correction(case.pk, form.cleaned_data["version"], request=request)
+            mismatch.approve_correction(
+                case.pk,
+                form.cleaned_data["version"],
+                actor=actor,
+                ip=ip,
+                stepped_up=stepup.has_stepped_up(request),
+            )
         except mismatch.StepUpRequired as refused:
-            mismatch.refuse_approval(case, refused, request=request)
+            mismatch.refuse_approval(case, refused, actor=actor, ip=ip)
             messages.warning(request, refused.message)
             return redirect(stepup.reauthenticate_url(_case_url(case)))
         except (mismatch.HeldByAnother, mismatch.Unreadable) as refused:
+            stepup.consume(request)  # the sealed number was tried: this entry is spent
             messages.error(request, refused.message)
             return redirect(_case_url(case))
         except mismatch.MismatchError as refused:
             if isinstance(refused, mismatch.SelfApproval | mismatch.NotSupervisor):
-                mismatch.refuse_approval(case, refused, request=request)
+                mismatch.refuse_approval(case, refused, actor=actor, ip=ip)
             return _refused(request, case, refused, form, "approve_form")
+        stepup.consume(request)  # each password entry counts for one approval
         messages.success(request, "訂正を承認しました。登録を更新し、新しいお知らせを交付します。")
         return redirect(_case_url(case))
     return _case_page(request, case, approve_form=form)
@@ -343,7 +364,11 @@ def case_reject(request: HttpRequest, pk: int) -> HttpResponse:
         RejectForm(request.POST),
         "reject_form",
         lambda data: mismatch.reject_correction(
-            case.pk, data["version"], data["reason"], actor=request.user, request=request
+            case.pk,
+            data["version"],
+            data["reason"],
+            actor=request.user,
+            ip=audit.client_ip(request),
         ),
         "提案を差し戻しました。",
     )

@@ -132,7 +132,7 @@ def demo_registration_code() -> IssuedCode | None:
     insured = Member.objects.get(kigo="1201", bango="2", edaban="00")
     if insured.account_id is not None:
         return None
-    return issue_registration_code(insured, actor=None, request=None, now=timezone.now())
+    return issue_registration_code(insured, actor=None, ip=None, now=timezone.now())
 
 
 # What the roster's マイナ保険証 column cannot say (dates, cards, certificates), so that the demo
