@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -14,10 +15,6 @@ from members.signals import notice_fields_changed
 from notices.models import Notice
 
 logger = logging.getLogger(__name__)
-
-# Up to this many at once are issued right after the change commits; more go to a batch that
-# the task workers run (a whole roster of name changes should not hold up an import).
-ISSUE_NOW_LIMIT = 20
 
 
 @receiver(notice_fields_changed)
@@ -38,7 +35,9 @@ def _issue(due: dict[int, str]) -> None:
     from notices import services
     from notices.batches import services as batches
 
-    if len(due) > ISSUE_NOW_LIMIT:
+    # A few are issued right after the change commits; more go to a batch that the task
+    # workers run (a whole roster of name changes should not hold up an import).
+    if len(due) > settings.NOTICE_REISSUE_NOW_LIMIT:
         by_reason: dict[str, list[int]] = {}
         for pk, reason in due.items():
             by_reason.setdefault(reason, []).append(pk)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,9 +17,6 @@ from notices.verification import public_id_from
 from portal import audit, ratelimit
 from portal.responses import private_pdf
 from portal.roles import STAFF_ROLES, Role, role_required
-
-VERIFY_LIMIT = 60  # lookups per address per ten minutes: plenty for people, little for a scan
-VERIFY_WINDOW = 600
 
 
 def _pdf_response(notice: Notice) -> FileResponse:
@@ -92,9 +90,11 @@ def staff_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     ip = audit.client_ip(request) or "unknown"
-    if ratelimit.exhausted("notice-verify", ip, limit=VERIFY_LIMIT, window=VERIFY_WINDOW):
+    if ratelimit.exhausted(
+        "notice-verify", ip, limit=settings.VERIFY_MAX_PER_IP, window=settings.VERIFY_WINDOW_SECONDS
+    ):
         return render(request, "429.html", status=429)
-    ratelimit.fail("notice-verify", ip, window=VERIFY_WINDOW)
+    ratelimit.fail("notice-verify", ip, window=settings.VERIFY_WINDOW_SECONDS)
     public_id = public_id_from(token)
     notice = (
         Notice.objects.select_related("member").filter(public_id=public_id).first()

@@ -217,6 +217,17 @@ PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 REGISTRATION_CODE_VALID_DAYS = env_int("REGISTRATION_CODE_VALID_DAYS", 90)
 LINK_MAX_FAILURES_PER_ACCOUNT = env_int("LINK_MAX_FAILURES_PER_ACCOUNT", 5)
 LINK_MAX_FAILURES_PER_IP = env_int("LINK_MAX_FAILURES_PER_IP", 20)
+LINK_FAILURE_WINDOW_SECONDS = env_int("LINK_FAILURE_WINDOW_SECONDS", 60 * 60)
+# QR verification lookups per address per window: plenty for people, little for a scan.
+VERIFY_MAX_PER_IP = env_int("VERIFY_MAX_PER_IP", 60)
+VERIFY_WINDOW_SECONDS = env_int("VERIFY_WINDOW_SECONDS", 10 * 60)
+# Mismatch reports per account per window: plenty for a household, little for a script.
+MISMATCH_REPORTS_PER_ACCOUNT = env_int("MISMATCH_REPORTS_PER_ACCOUNT", 10)
+MISMATCH_REPORT_WINDOW_SECONDS = env_int("MISMATCH_REPORT_WINDOW_SECONDS", 24 * 60 * 60)
+# How long a password re-entry stands for a supervisor's approval.
+STEP_UP_SECONDS = env_int("STEP_UP_SECONDS", 5 * 60)
+# Up to this many new notices after a roster change are issued at once; more go to a batch.
+NOTICE_REISSUE_NOW_LIMIT = env_int("NOTICE_REISSUE_NOW_LIMIT", 20)
 # 資格確認書: the insurer's default validity in years (the law allows at most 5).
 CERTIFICATE_DEFAULT_YEARS = env_int("CERTIFICATE_DEFAULT_YEARS", 5)
 

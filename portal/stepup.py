@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 
 from allauth.account.authentication import get_authentication_records
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-STEP_UP_SECONDS = 300
 _USED_KEY = "members_stepup_used_at"
 
 
@@ -28,7 +28,7 @@ def _fresh_password_entry(request: HttpRequest, now: float) -> float | None:
         and entry.get("reauthenticated")
         and isinstance(entry.get("at"), (int, float))
     ]
-    fresh = [at for at in times if at > used and now - at < STEP_UP_SECONDS]
+    fresh = [at for at in times if at > used and now - at < settings.STEP_UP_SECONDS]
     return max(fresh) if fresh else None
 
 
@@ -39,7 +39,7 @@ def has_stepped_up(request: HttpRequest, now: float | None = None) -> bool:
 def seconds_left(request: HttpRequest, now: float | None = None) -> int:
     now = time.time() if now is None else now
     at = _fresh_password_entry(request, now)
-    return 0 if at is None else int(STEP_UP_SECONDS - (now - at))
+    return 0 if at is None else int(settings.STEP_UP_SECONDS - (now - at))
 
 
 def consume(request: HttpRequest) -> None:

@@ -156,10 +156,9 @@ def test_other_members_never_see_a_case(client, household, member, other_member)
     )
 
 
-def test_reports_are_rate_limited_per_account(client, household, member, monkeypatch):
-    from notices.mismatch import views as mismatch_views
+def test_reports_are_rate_limited_per_account(client, household, member, settings):
 
-    monkeypatch.setattr(mismatch_views, "REPORT_LIMIT", 1)
+    settings.MISMATCH_REPORTS_PER_ACCOUNT = 1
     client.force_login(member)
     report(client, household.spouse_notice)
     url = reverse("members:mismatch_report", args=[household.insured_notice.pk])

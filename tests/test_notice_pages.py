@@ -48,10 +48,9 @@ def test_a_forged_or_unknown_token_is_a_404(client, db, token):
     assert client.get(reverse("notices:verify", args=[token])).status_code == 404
 
 
-def test_the_verification_page_is_rate_limited(client, household, monkeypatch):
-    from notices import views
+def test_the_verification_page_is_rate_limited(client, household, settings):
 
-    monkeypatch.setattr(views, "VERIFY_LIMIT", 3)
+    settings.VERIFY_MAX_PER_IP = 3
     notice = _issue(household["insured"])
     url = reverse("notices:verify", args=[token_for(notice.public_id)])
     statuses = [client.get(url).status_code for _ in range(4)]

@@ -36,7 +36,6 @@ REFUSED_MESSAGE = (
 RATE_LIMITED_MESSAGE = (
     "連携の失敗が続いたため、しばらくの間お受けできません。時間をおいてお試しください。"
 )
-_WINDOW = 3600
 
 
 class LinkRefused(Exception):
@@ -197,7 +196,7 @@ def link_account(
         raise AlreadyLinked
     idents = [str(user.pk), ip or "unknown"]
     if any(
-        ratelimit.exhausted(scope, ident, limit=limit, window=_WINDOW)
+        ratelimit.exhausted(scope, ident, limit=limit, window=settings.LINK_FAILURE_WINDOW_SECONDS)
         for (scope, limit), ident in zip(_limits(), idents, strict=True)
     ):
         _refused(user, ip, kigo, bango, "rate_limited")
@@ -229,10 +228,10 @@ def link_account(
             audit.record("member.link", actor=user, ip=ip, target=member, target_label=str(member))
     if match is None:
         for (scope, _), ident in zip(_limits(), idents, strict=True):
-            ratelimit.fail(scope, ident, window=_WINDOW)
+            ratelimit.fail(scope, ident, window=settings.LINK_FAILURE_WINDOW_SECONDS)
         _refused(user, ip, kigo, bango, "no_match")
         raise LinkRefused
-    ratelimit.clear("link:account", idents[0], window=_WINDOW)
+    ratelimit.clear("link:account", idents[0], window=settings.LINK_FAILURE_WINDOW_SECONDS)
     return member
 
 

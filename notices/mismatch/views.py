@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -34,8 +35,6 @@ from notices.models import MismatchCase
 from portal import audit, ratelimit, stepup
 from portal.roles import STAFF_ROLES, Role, role_required, roles_of
 
-REPORT_LIMIT = 10  # reports per account per day: plenty for a household, little for a script
-REPORT_WINDOW = 86400
 PER_PAGE = 50
 
 
@@ -57,7 +56,12 @@ def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
     form = MismatchReportForm(request.POST or None, initial={"contact": request.user.email})
     if request.method == "POST" and form.is_valid():
         ident = str(request.user.pk)
-        if ratelimit.exhausted("mismatch-report", ident, limit=REPORT_LIMIT, window=REPORT_WINDOW):
+        if ratelimit.exhausted(
+            "mismatch-report",
+            ident,
+            limit=settings.MISMATCH_REPORTS_PER_ACCOUNT,
+            window=settings.MISMATCH_REPORT_WINDOW_SECONDS,
+        ):
             return render(request, "429.html", status=429)
         try:
             case = mismatch.report_mismatch(
@@ -71,7 +75,7 @@ def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
         except mismatch.CaseAlreadyOpen as refused:
             messages.info(request, refused.message)
             return redirect("members:home")
-        ratelimit.fail("mismatch-report", ident, window=REPORT_WINDOW)
+        ratelimit.fail("mismatch-report", ident, window=settings.MISMATCH_REPORT_WINDOW_SECONDS)
         messages.success(
             request, "お申し出を受け付けました。業務課で確認し、結果をお知らせします。"
         )
