@@ -1,4 +1,4 @@
-"""Benchmark of the roster import (members.importer.import_roster) on a large generated file.
+"""Benchmark of the roster import (members.roster.importer.import_roster) on a large generated file.
 
     .venv/bin/python bench/import_roster.py [--rows 100000] [--rows-also 20000] [--keep]
 
@@ -293,10 +293,11 @@ def _section(results: list[dict], command: str) -> str:
         "and 和暦 forms, UTF-8 with BOM) is imported into an empty throwaway database (cold: "
         "every row created, each number sealed and audited), then imported again (every row "
         "unchanged, nothing written). The baseline, measured in the same run, is reading the "
-        "same file with `csv.reader` and nothing else; `roster.py` alone is the parse and "
-        "validation of every row without a database. Each size runs in a process of its own.",
+        "same file with `csv.reader` and nothing else; `members/roster/parse.py` alone is the "
+        "parse and validation of every row without a database. Each size runs in a process of "
+        "its own.",
         "",
-        "| rows | file | csv.reader | roster.py alone | cold import | rows/s | ratio to csv | "
+        "| rows | file | csv.reader | parse.py alone | cold import | rows/s | ratio to csv | "
         "unchanged import | rows/s | ratio to csv |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]

@@ -613,7 +613,7 @@ How to read it:
   query (an aggregate as slow as the second query), not waiting for the WAL flush at the
   audit commit (5-10%, not worth a lost audit event); dropping the LocaleMiddleware (Japanese
   only) took 0.5 ms off every request.
-- The print file is rendered in parts of 100 notices and joined (notices.pdfjoin), each part
+- The print file is rendered in parts of 100 notices and joined (notices.batches.pdfjoin), each part
   embedding its forms and its entries' fonts once, so a worker's memory is that of one part,
   whatever the batch size.
 """

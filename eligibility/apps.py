@@ -41,12 +41,10 @@ class EligibilityConfig(AppConfig):
 
     def ready(self) -> None:
         from eligibility import tasks  # noqa: F401  (hands the batch task to the batch engine)
+        from eligibility.records.roster import RosterRegistrations
+        from members.roster import hooks
         from portal import audit
 
         audit.register_actions(AUDIT_ACTIONS)
-
         # The roster import (members) writes the マイナ保険証 column through this handler.
-        from eligibility.records.roster import RosterRegistrations
-        from members.roster import hooks
-
         hooks.register(RosterRegistrations)

@@ -11,30 +11,21 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
-from members.models import Member
 from notices.batches import print_file
 from notices.batches import services as batches
 from notices.batches.forms import parse_member_lines
 from notices.models import Notice, NoticeBatch
-from portal.dev.demo import ensure_insurer, load_demo_roster
+from portal.dev.demo import ensure_insurer
 from portal.models import AuditEvent
+from tests import notice_batch_world
 from tests.factories import make_member
-from tests.notice_batch_world import CUTOFF
 from tests.notice_batch_world import chunk_tasks as _chunk_tasks
 from tests.notice_batch_world import run_all as _run_all
 from tests.notice_batch_world import start as _start
 
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def roster(db):
-    ensure_insurer()
-    load_demo_roster()
-    return Member.objects.enrolled_on(CUTOFF)
+# The shared fixture, by name (tests/notice_batch_world.py); conftest gives each test its own
+# media directory.
+roster = notice_batch_world.roster
 
 
 # --- staff pages ----------------------------------------------------------------------------
