@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from eligibility.rules import MemberFacts, certificate_last_day, certificate_valid, is_enrolled
+from members.coverage import late_elderly_from
+from portal.dates import add_years
 from portal.wareki import format_wareki
 
 # The law's ceiling for a 資格確認書 (DOMAIN.md: "有効期限 (at most 5 years ...)").
@@ -18,14 +20,6 @@ MAX_YEARS = 5
 # holds. Simplification: every certificate shows the general 2割; staff correct the rare 3割
 # case by hand until those data are imported.
 ELDERLY_COPAY = "2割"
-
-
-def add_years(day: date, years: int) -> date:
-    """The same day `years` later; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 # --- who may be applied for ---------------------------------------------------------------------
@@ -95,7 +89,7 @@ def elderly_start(birth_date: date) -> date:
 
 def elderly_end(birth_date: date) -> date:
     """Last day before 後期高齢者医療 (from the 75th birthday on, outside this insurer)."""
-    return add_years(birth_date, 75) - timedelta(days=1)
+    return late_elderly_from(birth_date) - timedelta(days=1)
 
 
 @dataclass(frozen=True)

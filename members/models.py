@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Lower, Replace
 
+from members.coverage import coverage_lost_on, late_elderly_born_on_or_before
+
 
 def _search_form(field: str) -> Replace:
     """The column as the search compares it: NFKC (width folded), lower case, no spaces."""
@@ -72,14 +74,26 @@ class EmployerUser(models.Model):
 
 class EnrolledQuerySet(models.QuerySet):
     def enrolled_on(self, day: date) -> EnrolledQuerySet:
-        # 資格喪失年月日 is the first day without coverage (the day after leaving).
-        return self.filter(acquired_on__lte=day).filter(
-            Q(lost_on__isnull=True) | Q(lost_on__gt=day)
+        """Covered on `day`, by the rules of members.coverage: 資格喪失年月日 is the first day
+        without coverage, the 75th birthday ends it, and a dependent leaves with the insured."""
+        born_by = late_elderly_born_on_or_before(day)
+        insured_covered = (Q(insured__lost_on__isnull=True) | Q(insured__lost_on__gt=day)) & Q(
+            insured__birth_date__gt=born_by
+        )
+        return self.filter(
+            Q(acquired_on__lte=day),
+            Q(lost_on__isnull=True) | Q(lost_on__gt=day),
+            Q(birth_date__gt=born_by),
+            Q(insured__isnull=True) | insured_covered,
         )
 
 
 class Member(models.Model):
     """An insured person (本人, 枝番 00 by custom) or a dependent, keyed by 記号・番号・枝番."""
+
+    class CopayRate(models.TextChoices):
+        TWENTY = "2割", "2割"
+        THIRTY = "3割", "3割"
 
     class Sex(models.TextChoices):
         MALE = "male", "男"
@@ -120,6 +134,9 @@ class Member(models.Model):
     address = models.CharField("住所", max_length=200, blank=True)
     acquired_on = models.DateField("資格取得年月日")
     lost_on = models.DateField("資格喪失年月日", null=True, blank=True)
+    # 一部負担金の割合 of a person aged 70-74, decided by the insurer each year as of 1 August
+    # and imported with the roster; blank under 70, and blank until imported (never guessed).
+    copay_rate = models.CharField("負担割合", max_length=2, choices=CopayRate, blank=True)
 
     # The vault (members.vault): ciphertext bound to this row, a keyed hash that keeps one
     # number to one person, and the last four digits, the only part anyone is ever shown.
@@ -199,8 +216,19 @@ class Member(models.Model):
     def household_head(self) -> Member:
         return self if self.insured_id is None else self.insured
 
+    @property
+    def coverage_lost_on(self) -> date:
+        """The first day without coverage (members.coverage): reads the insured person too."""
+        insured = self.insured if self.insured_id else None
+        return coverage_lost_on(
+            self.lost_on,
+            self.birth_date,
+            insured_lost_on=insured.lost_on if insured else None,
+            insured_birth_date=insured.birth_date if insured else None,
+        )
+
     def is_enrolled(self, day: date) -> bool:
-        return self.acquired_on <= day and (self.lost_on is None or day < self.lost_on)
+        return self.acquired_on <= day < self.coverage_lost_on
 
 
 class MyNumberConflict(models.Model):
