@@ -1,7 +1,11 @@
 """From the records to the rules' input: rules.MemberFacts for one person on one day.
 
 Loaded in bulk (one query per kind of record for any number of people), so a household, a page
-of a list or a chunk of 2,000 members costs the same four queries.
+of a list or a chunk of 2,000 members costs the same four queries, and a fifth for the insured
+persons of dependents whose insured person is not loaded already.
+
+MemberFacts.lost_on is the effective first day without coverage (members.coverage: the
+roster's 資格喪失年月日, the 75th birthday, a dependent leaving with the insured person).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from eligibility.models import (
     SmartphonePreference,
 )
 from eligibility.rules import CertificateFacts, MemberFacts
+from members.coverage import coverage_lost_on
 from members.models import Member
 
 
@@ -26,6 +31,8 @@ def certificate_facts(certificate: EligibilityCertificate) -> CertificateFacts:
         valid_to=certificate.valid_to,
         returned_on=certificate.returned_on,
         revoked_on=certificate.revoked_on,
+        # getattr: the 要配慮者 field arrives with the certificates' own migration.
+        needs_assistance=getattr(certificate, "needs_assistance", False),
     )
 
 
@@ -62,6 +69,45 @@ def registration_dates(
     return registration.registered_on, registration.cancellation_applied_on
 
 
+def registration_estimates(registration: MynaRegistration | None) -> tuple[bool, bool]:
+    """(registered_on_estimated, cancellation_estimated) for the dates registration_dates gives."""
+    registered_on, cancelled_on = registration_dates(registration)
+    if registration is None:
+        return False, False
+    return (
+        registered_on is not None and registration.registered_on_estimated,
+        cancelled_on is not None and registration.cancellation_estimated,
+    )
+
+
+def coverage_ends(members: Iterable[Member]) -> dict[int, date]:
+    """Each member's effective first day without coverage (members.coverage), by pk.
+
+    A dependent's end depends on the insured person's: read from the list itself or an already
+    loaded `insured` (select_related), else all of them in one query, never one per person.
+    """
+    members = list(members)
+    insured_field = Member._meta.get_field("insured")
+    known: dict[int, tuple[date | None, date]] = {m.pk: (m.lost_on, m.birth_date) for m in members}
+    for member in members:
+        if member.insured_id and insured_field.is_cached(member) and member.insured is not None:
+            known[member.insured_id] = (member.insured.lost_on, member.insured.birth_date)
+    missing = {m.insured_id for m in members if m.insured_id and m.insured_id not in known}
+    if missing:
+        rows = Member.objects.filter(pk__in=missing).values_list("pk", "lost_on", "birth_date")
+        known.update({pk: (lost_on, born) for pk, lost_on, born in rows})
+    ends = {}
+    for member in members:
+        insured = known.get(member.insured_id) if member.insured_id else None
+        ends[member.pk] = coverage_lost_on(
+            member.lost_on,
+            member.birth_date,
+            insured_lost_on=insured[0] if insured else None,
+            insured_birth_date=insured[1] if insured else None,
+        )
+    return ends
+
+
 def build_facts(
     member: Member,
     day: date,
@@ -70,13 +116,21 @@ def build_facts(
     legacy_card: LegacyCard | None = None,
     certificates: Iterable[CertificateFacts] = (),
     has_smartphone: bool | None = None,
+    lost_on: date | None = None,
 ) -> MemberFacts:
+    """lost_on: the effective first day without coverage from coverage_ends(); when not given
+    it is read from the member (Member.coverage_lost_on: a query for a dependent whose insured
+    person is not loaded)."""
     registered_on, cancelled_on = registration_dates(registration)
+    registered_estimated, cancellation_estimated = registration_estimates(registration)
     return MemberFacts(
         acquired_on=member.acquired_on,
-        lost_on=member.lost_on,
+        lost_on=lost_on if lost_on is not None else member.coverage_lost_on,
+        birth_date=member.birth_date,
         registered_on=registered_on,
         registration_cancelled_on=cancelled_on,
+        registered_on_estimated=registered_estimated,
+        cancellation_estimated=cancellation_estimated,
         card_certificate_expires_on=(
             registration.card_certificate_expires_on if registration else None
         ),
@@ -89,9 +143,10 @@ def build_facts(
 
 
 def facts_for_members(members: Iterable[Member], day: date) -> dict[int, MemberFacts]:
-    """MemberFacts per member pk, in four queries whatever the number of members."""
+    """MemberFacts per member pk, in four or five queries whatever the number of members."""
     members = list(members)
     ids = [member.pk for member in members]
+    ends = coverage_ends(members)
     registrations = {r.member_id: r for r in MynaRegistration.objects.filter(member_id__in=ids)}
     cards = {c.member_id: c for c in LegacyCard.objects.filter(member_id__in=ids)}
     phones = dict(
@@ -110,6 +165,7 @@ def facts_for_members(members: Iterable[Member], day: date) -> dict[int, MemberF
             legacy_card=cards.get(member.pk),
             certificates=certificates.get(member.pk, ()),
             has_smartphone=phones.get(member.pk),
+            lost_on=ends[member.pk],
         )
         for member in members
     }

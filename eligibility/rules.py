@@ -3,8 +3,10 @@
 One rule per document (マイナ保険証, legacy card, 資格確認書), each over one person's facts (an
 insured person and each dependent alike) and the day as an argument. eligibility.advice turns
 them into what the person presents at a clinic (the letter's flowchart) and what to do next.
-Coverage follows the project's convention: lost_on (資格喪失年月日) is the first day without
-coverage, so a person is covered on day d iff acquired_on <= d < lost_on.
+Coverage follows the project's convention: lost_on is the first day without coverage, so a
+person is covered on day d iff acquired_on <= d < lost_on. eligibility.facts fills it with the
+effective date of members.coverage (the roster's 資格喪失年月日, the 75th birthday, or a
+dependent leaving with the insured person), not the roster's column alone.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+
+from members.coverage import late_elderly_from
 
 # Legacy cards are no longer issued from this day on; the マイナ保険証 is the default
 # (DOMAIN.md: "2024-12-02 | legacy health insurance cards (健康保険証) are no longer issued").
@@ -74,7 +78,11 @@ class Primary(_Coded):
     CERTIFICATE = "certificate", "資格確認書"
     LEGACY_CARD = "legacy_card", "健康保険証（従来の保険証）"
     NOTICE_PROVISIONAL = "notice_provisional", "資格情報のお知らせ（暫定的な取扱い）"
+    # Registered by a day the insurer knows, not since when: the day asked about is earlier.
+    MYNA_UNCONFIRMED = "myna_unconfirmed", "マイナ保険証（この日の利用登録は未確認）"
     NONE = "none", "受診に使える書類はありません"
+    # From the 75th birthday: the municipality's 後期高齢者医療制度, with its own documents.
+    LATE_ELDERLY = "late_elderly", "後期高齢者医療制度のマイナ保険証または資格確認書"
 
 
 class Call(_Coded):
@@ -92,6 +100,8 @@ class CertificateFacts:
     valid_to: date
     returned_on: date | None = None
     revoked_on: date | None = None
+    # Issued to a 要配慮者, who may hold it while keeping a マイナ保険証 registration.
+    needs_assistance: bool = False
 
     @property
     def ended_on(self) -> date | None:
@@ -102,9 +112,14 @@ class CertificateFacts:
 @dataclass(frozen=True)
 class MemberFacts:
     acquired_on: date
-    lost_on: date | None = None  # first day without coverage
+    lost_on: date | None = None  # first day without coverage (members.coverage), None: open
+    birth_date: date | None = None  # None: not known here (no 75th-birthday advice)
     registered_on: date | None = None  # マイナ保険証 利用登録
     registration_cancelled_on: date | None = None  # the day 利用登録解除 was applied for
+    # The roster said 有 / 解除 without a date: the dates above are the day the insurer learned
+    # of it, so the real one is that day or earlier (see registration_unknown).
+    registered_on_estimated: bool = False
+    cancellation_estimated: bool = False
     card_certificate_expires_on: date | None = None  # last valid day of the card's certificate
     has_card: bool | None = None  # None: not said (a registration implies a card)
     has_smartphone: bool | None = None  # None: not said
@@ -151,6 +166,11 @@ class ClinicAdvice:
     def needs_staff_review(self) -> bool:
         return bool(self.inconsistencies)
 
+    @property
+    def shows_validity(self) -> bool:
+        """Whether `validity` speaks of a document of this insurer the person presents."""
+        return self.primary not in {Primary.NONE, Primary.LATE_ELDERLY, Primary.MYNA_UNCONFIRMED}
+
 
 # --- dates -----------------------------------------------------------------------------------
 
@@ -186,6 +206,28 @@ def is_enrolled(facts: MemberFacts, day: date) -> bool:
     return facts.acquired_on <= day and (facts.lost_on is None or day < facts.lost_on)
 
 
+def left_for_late_elderly(facts: MemberFacts) -> bool:
+    """Coverage ends on the person's own 75th birthday: 後期高齢者医療 from that day.
+
+    Whatever the roster says (a later 資格喪失年月日, or the 75th birthday itself). A dependent
+    who leaves earlier because the insured person turned 75 is not: they join another
+    insurance like any leaver.
+    """
+    return (
+        facts.birth_date is not None
+        and facts.lost_on is not None
+        and facts.lost_on == late_elderly_from(facts.birth_date)
+    )
+
+
+def late_elderly_notice_from(birth_date: date) -> date:
+    """The first day the advice announces the move to 後期高齢者医療: the 1st of the month
+    before the 75th birthday's month, a month or more ahead."""
+    at_75 = late_elderly_from(birth_date)
+    year, month0 = divmod(at_75.year * 12 + at_75.month - 2, 12)
+    return date(year, month0 + 1, 1)
+
+
 def registration_end(facts: MemberFacts) -> date | None:
     """Last day a cancelled registration still counts: the end of the month after applying.
 
@@ -199,10 +241,36 @@ def registration_end(facts: MemberFacts) -> date | None:
     return end_of_following_month(applied)
 
 
+def registration_unknown(facts: MemberFacts, day: date) -> bool:
+    """The records cannot say whether the registration counted on `day`.
+
+    A roster 有 without a date records the import day as registered_on, estimated: the person
+    was registered by then at the latest, so an earlier day is unknown, not unregistered (the
+    advice then says so and points to マイナポータル; it neither tells the person to register
+    nor lists them as holding nothing). A roster 解除 without a date records the import day as
+    the application, estimated: the real one lies between registering and that day, so the
+    registration surely counted until the end of the month after registering (had it been
+    cancelled at once), surely not after registration_end, and in between it is unknown
+    (throughout, when the registration's own date is an estimate too).
+    """
+    registered = facts.registered_on
+    if registered is None:
+        return False
+    if day < registered:
+        return facts.registered_on_estimated
+    end = registration_end(facts)
+    if end is None or not facts.cancellation_estimated or day > end:
+        return False
+    return facts.registered_on_estimated or day > end_of_following_month(registered)
+
+
 def registration_active(facts: MemberFacts, day: date) -> bool:
-    """Registered as マイナ保険証 on `day`. The registration belongs to the person, not to the
-    insurer, so coverage is checked separately (is_enrolled)."""
+    """Registered as マイナ保険証 on `day`, as far as the records tell (an unknown day is not:
+    registration_unknown). The registration belongs to the person, not to the insurer, so
+    coverage is checked separately (is_enrolled)."""
     if facts.registered_on is None or day < facts.registered_on:
+        return False
+    if registration_unknown(facts, day):
         return False
     end = registration_end(facts)
     return end is None or day <= end
@@ -238,6 +306,20 @@ def legacy_card_valid(facts: MemberFacts, day: date) -> bool:
     """Until the earliest of its printed expiry, LEGACY_CARD_END and the last covered day."""
     last = legacy_card_last_day(facts)
     return last is not None and facts.acquired_on <= day <= last
+
+
+def held_expired_legacy_card(facts: MemberFacts, day: date) -> bool:
+    """The person held a legacy card (one that could exist) whose validity ended before `day`."""
+    last = legacy_card_last_day(facts)
+    return last is not None and last < day
+
+
+def provisional_measure_applies(facts: MemberFacts, day: date) -> bool:
+    """The provisional measure (to 2026-03-31) bridged the end of the legacy cards, so it
+    covers only someone whose legacy card expired: not a new enrolee who never had one, nor
+    the holder of an expired 資格確認書."""
+    in_force = PROVISIONAL_MEASURE_START <= day <= PROVISIONAL_MEASURE_END
+    return in_force and held_expired_legacy_card(facts, day)
 
 
 def certificate_last_day(facts: MemberFacts) -> date | None:

@@ -96,6 +96,6 @@ def household_certificates(household: Household | None) -> list[EligibilityCerti
         return []
     return list(
         EligibilityCertificate.objects.filter(member__in=[p.pk for p in household.people])
-        .select_related("member")
+        .select_related("member__insured")
         .order_by("member__edaban", "-valid_from", "-pk")
     )

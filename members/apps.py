@@ -13,6 +13,8 @@ AUDIT_ACTIONS = {
     "member.link_refused": "アカウント連携の失敗",
     "member.unlink": "アカウント連携の解除",
     "roster.import": "名簿の取込",
+    "member.copay_missing_list": "負担割合未登録者一覧の閲覧",
+    "member.copay_missing_export": "負担割合未登録者一覧のCSV出力",
 }
 
 

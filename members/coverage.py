@@ -8,7 +8,7 @@ person's (so a dependent also leaves when the insured person turns 75).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from portal.dates import add_years
 
@@ -54,3 +54,48 @@ def late_elderly_born_on_or_before(day: date) -> date:
         except ValueError:
             return born
     return born
+
+
+# --- ages 70 to 74 (高齢受給者) -----------------------------------------------------------------
+
+ELDERLY_AGE = 70  # 一部負担金の割合 of 2割 or 3割 from the month after reaching it
+
+
+def reaches_age_on(birth_date: date, age: int) -> date:
+    """The day a person reaches `age` under 年齢計算ニ関スル法律: the day before the birthday."""
+    return add_years(birth_date, age) - timedelta(days=1)
+
+
+def elderly_from(birth_date: date) -> date:
+    """The 発効期日 of the 70-74 負担割合: the 1st of the month after the person reaches 70 (the
+    day before the 70th birthday), so the birthday's own month for someone born on the 1st."""
+    reached = reaches_age_on(birth_date, ELDERLY_AGE)
+    if reached.month == 12:
+        return date(reached.year + 1, 1, 1)
+    return date(reached.year, reached.month + 1, 1)
+
+
+def is_elderly_on(birth_date: date, day: date) -> bool:
+    """Aged 70-74 for the 負担割合 on `day`: from the 発効期日 to the eve of the 75th birthday."""
+    return elderly_from(birth_date) <= day < late_elderly_from(birth_date)
+
+
+def elderly_born_between(day: date) -> tuple[date, date]:
+    """(after, on_or_before): for queries, `after < birth_date <= on_or_before` is exactly
+    is_elderly_on(birth_date, day). elderly_from is always a 1st, so it is on or before `day`
+    when the 70th birthday is on or before the 1st of `day`'s month."""
+    first_of_month = day.replace(day=1)
+    return late_elderly_born_on_or_before(day), add_years(first_of_month, -ELDERLY_AGE)
+
+
+def copay_period_end(day: date) -> date:
+    """The 31 July that ends the 負担割合's yearly period (from 1 August) containing `day`."""
+    year = day.year if (day.month, day.day) <= (7, 31) else day.year + 1
+    return date(year, 7, 31)
+
+
+def copay_rate_allowed(birth_date: date, day: date) -> bool:
+    """Whether a roster imported on `day` may give the person a 負担割合: they must have reached
+    70 by the end of the current yearly period (a rate decided ahead for someone turning 70
+    before it ends is accepted)."""
+    return reaches_age_on(birth_date, ELDERLY_AGE) <= copay_period_end(day)

@@ -76,3 +76,33 @@ class MemberSearchForm(forms.Form):
     def has_criteria(self) -> bool:
         data = self.cleaned_data
         return not data["q"].is_empty or bool(data["birth_date"] or data["employer"])
+
+
+class CopayMissingForm(forms.Form):
+    """The worklist's 基準日: blank for today, 西暦 or 和暦 as in the search form."""
+
+    day = forms.CharField(
+        label="基準日",
+        required=False,
+        max_length=30,
+        error_messages=_TEXT_ERRORS,
+        help_text="空欄なら本日。例: 2026-08-01、令和8年8月1日、R8.8.1",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, data: QueryDict | None = None) -> None:
+        # As in the search form: a My Number typed here is refused and not echoed back.
+        self.refused = bool(data and contains_full_number(data.get("day", "")))
+        if self.refused and data is not None:
+            data = data.copy()
+            data["day"] = ""
+        super().__init__(data)
+
+    def clean_day(self) -> date | None:
+        if self.refused:
+            raise forms.ValidationError(MY_NUMBER_REFUSED)
+        try:
+            # Any day in the forms a birth date is searched by.
+            return parse_birth_date(self.cleaned_data["day"])
+        except SearchInputError as error:
+            raise forms.ValidationError(error.message) from None

@@ -25,7 +25,9 @@ def household_of(user: Any, day: date) -> Household | None:
     insured = Member.objects.select_related("employer").filter(account=user).first()
     if insured is None:
         return None
-    dependents = Member.objects.filter(insured=insured).order_by("edaban")
+    dependents = list(Member.objects.filter(insured=insured).order_by("edaban"))
+    for dependent in dependents:
+        dependent.insured = insured  # coverage reads the insured person: no query per person
     people = [insured, *dependents]
     for person in people:
         person.enrolled = person.is_enrolled(day)

@@ -287,6 +287,9 @@ class RosterImport(models.Model):
     rejected = models.PositiveIntegerField("エラー行", default=0)
     # [{"line": 12, "column": "生年月日", "message": "..."}], capped; never holds a number.
     errors = models.JSONField("エラー", default=list, blank=True)
+    # The same shape: what was imported but needs a look (a loss derived at 75, a dependent
+    # whose end outlasts the insured person's); capped; never holds a number.
+    warnings = models.JSONField("警告", default=list, blank=True)
 
     class Meta:
         verbose_name = "名簿取込"

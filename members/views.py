@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
+from members import copay_worklist
 from members.access import member_records
-from members.forms import MemberSearchForm
+from members.coverage import elderly_from
+from members.forms import CopayMissingForm, MemberSearchForm
 from members.models import Member, MyNumberConflict
 from members.search import (
     CappedPaginator,
@@ -116,3 +121,46 @@ def member_record_context(member: Member, today: date) -> dict[str, Any]:
         "history": history,
         "history_limit": HISTORY_LIMIT,
     }
+
+
+@role_required(Role.CLERK, Role.SUPERVISOR)
+@require_http_methods(["GET", "HEAD"])
+def copay_missing(request: HttpRequest) -> HttpResponse:
+    """負担割合未登録: members aged 70-74 on the day with no rate on file, on screen or as CSV."""
+    today = timezone.localdate()
+    form = CopayMissingForm(request.GET or None)
+    context: dict[str, Any] = {"form": form, "page": None}
+    if form.is_bound and not form.is_valid():
+        messages.error(request, "基準日に誤りがあります。内容を確かめてください。")
+        return render(request, "members/copay_missing.html", context)
+    day = (form.cleaned_data.get("day") if form.is_bound else None) or today
+    members = copay_worklist.copay_missing(day)
+    if request.GET.get("format") == "csv":
+        audit.record(
+            "member.copay_missing_export",
+            request=request,
+            detail={"day": day.isoformat(), "rows": members.count()},
+        )
+        response = StreamingHttpResponse(
+            copay_worklist.csv_lines(members), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="copay-missing-{day:%Y%m%d}.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+    page_number = request.GET.get("page", "1")
+    if not page_number.isdigit():
+        messages.error(request, "ページの指定が正しくないため、最初のページを表示しています。")
+    page = Paginator(members, PER_PAGE).get_page(page_number)
+    audit.record(
+        "member.copay_missing_list",
+        request=request,
+        detail={"day": day.isoformat(), "rows": page.paginator.count, "page": page.number},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    rows = [(member, elderly_from(member.birth_date)) for member in page]
+    context.update(
+        page=page, rows=rows, day=day, total=page.paginator.count, query=query.urlencode()
+    )
+    return render(request, "members/copay_missing.html", context)

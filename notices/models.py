@@ -63,6 +63,12 @@ class Notice(models.Model):
         CHANGE = "change", "記載事項の変更"
         MYNUMBER_CORRECTION = "mynumber_correction", "マイナンバーの訂正"
         REISSUE = "reissue", "再交付"
+        # 高齢受給者: on reaching 70 (発効期日), and each rate year from 1 August.
+        ELDERLY_START = "elderly_start", "70歳到達(高齢受給者)"
+        ELDERLY_RENEWAL = "elderly_renewal", "負担割合の年次更新(8月1日)"
+
+    # Batch reasons whose targets are chosen by age (notices.batches.services.targets).
+    ELDERLY_REASONS = (Reason.ELDERLY_START, Reason.ELDERLY_RENEWAL)
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="notices")
     version = models.PositiveIntegerField("版")

@@ -96,17 +96,20 @@ FORM_FIELDS = ("insurer_number", "insurer_name", "business_phone", "helpdesk_pho
 
 
 def form_key(snapshot: dict[str, Any]) -> tuple[Any, ...]:
+    """Everything the form layer draws: the insurer, the digits rule, and whether the notice
+    has the 70-74 rows (負担割合, 発効期日, 有効期限)."""
     return (
         *(snapshot[name] for name in FORM_FIELDS),
         bool(snapshot["last4"]),
         "" if snapshot["last4"] else snapshot["digits_message"],
+        bool(snapshot.get("copay_rate")),
     )
 
 
 def form_html(key: tuple[Any, ...]) -> str:
     """The form layer's HTML for one key of form_key."""
     form: dict[str, Any] = dict(zip(FORM_FIELDS, key, strict=False))
-    form["shows_last4"], form["digits_message"] = key[len(FORM_FIELDS) :]
+    form["shows_last4"], form["digits_message"], form["elderly"] = key[len(FORM_FIELDS) :]
     check_glyphs(value for value in form.values() if isinstance(value, str))
     form["fit"] = {
         "insurer_name": fit("insurer_name", form["insurer_name"]),
@@ -130,6 +133,10 @@ def notice_context(snapshot: dict[str, Any], public_id: str) -> dict[str, Any]:
         "birth_date": _as_date(snapshot["birth_date"]),
         "acquired_on": _as_date(snapshot["acquired_on"]),
         "issued_on": _as_date(snapshot["issued_on"]),
+        # 70-74 only (notices issued before these existed have no such keys).
+        "copay_rate": snapshot.get("copay_rate", ""),
+        "effective_from": _as_date(snapshot.get("effective_from")),
+        "valid_until": _as_date(snapshot.get("valid_until")),
         "fit": {
             "name": fit("name", snapshot["name"]),
             "name_kana": fit("name_kana", snapshot["name_kana"]),

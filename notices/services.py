@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import IntegerField, Max, Q, QuerySet, Value
+from django.db.models.fields.json import KT
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -35,6 +36,16 @@ class NoInsurer(Exception):
     """The insurer's own data (保険者番号, 名称) must exist before any notice can be issued."""
 
 
+class NoCopayRate(Exception):
+    """A member aged 70-74 has no 負担割合 on file: the notice would have to guess it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "70歳から74歳の方の負担割合が登録されていないため、お知らせを交付できません。"
+            "名簿で負担割合を取り込んでから交付してください。"
+        )
+
+
 def digits_decision(member: Member) -> rules.DigitsDecision:
     return rules.digits_decision(
         acquired_on=member.acquired_on,
@@ -45,10 +56,21 @@ def digits_decision(member: Member) -> rules.DigitsDecision:
     )
 
 
-def build_snapshot(member: Member, insurer: Insurer, issued_on: date) -> dict[str, Any]:
+def elderly_terms(member: Member, day: date) -> rules.ElderlyTerms | None:
+    return rules.elderly_terms(member.birth_date, day)
+
+
+def build_snapshot(
+    member: Member, insurer: Insurer, issued_on: date, terms_on: date | None = None
+) -> dict[str, Any]:
     """Every field the notice shows, as it shows them. The last four digits only when the
-    rule allows; the full number is never read."""
+    rule allows; the full number is never read. A member aged 70-74 on `terms_on` (the issue
+    day unless a batch names a later 基準日) gets the rate, its 発効期日 and the 有効期限;
+    without a rate on file, NoCopayRate."""
     decision = digits_decision(member)
+    terms = elderly_terms(member, max(issued_on, terms_on or issued_on))
+    if terms is not None and not member.copay_rate:
+        raise NoCopayRate()
     return {
         "kigo": member.kigo,
         "bango": member.bango,
@@ -66,6 +88,10 @@ def build_snapshot(member: Member, insurer: Insurer, issued_on: date) -> dict[st
         "digits_reason": decision.reason,
         "digits_message": decision.message,
         "issued_on": issued_on.isoformat(),
+        # 70-74 only; blank under 70 (and absent from notices issued before these existed).
+        "copay_rate": member.copay_rate if terms else "",
+        "effective_from": terms.effective_from.isoformat() if terms else "",
+        "valid_until": terms.valid_until.isoformat() if terms else "",
     }
 
 
@@ -94,6 +120,7 @@ def issue_notices(
     batch: NoticeBatch | None = None,
     insurer: Insurer | None = None,
     notify: bool = True,
+    terms_on: date | None = None,
 ) -> Issued:
     """Issue each member's next notice, supersede their current ones, store the PDFs: one
     transaction, a handful of statements for all of them (bulk issuing's pace is set here).
@@ -108,11 +135,11 @@ def issue_notices(
     issued_on = timezone.localdate(now)
     rendered: list[tuple[Member, dict[str, Any], str, bytes]] = []
     for member in members:
-        snapshot = build_snapshot(member, insurer, issued_on)
         public_id = new_public_id()
         try:
+            snapshot = build_snapshot(member, insurer, issued_on, terms_on)
             pdf = render.render_pdf([(snapshot, public_id)])
-        except render.MissingGlyph as error:
+        except (render.MissingGlyph, NoCopayRate) as error:
             issued.failures[member.pk] = error
             continue
         rendered.append((member, snapshot, public_id, pdf))
@@ -194,29 +221,111 @@ def pdf_bytes(notice: Notice) -> bytes:
 
 
 def current_notices(members: list[Member] | QuerySet[Member]) -> dict[int, Notice]:
-    notices = Notice.objects.filter(
-        member__in=members, superseded_by__isnull=True, revoked_at__isnull=True
-    ).defer("snapshot")
+    # The snapshot's 有効期限 only: the rest of it is not needed for a list.
+    notices = (
+        Notice.objects.filter(
+            member__in=members, superseded_by__isnull=True, revoked_at__isnull=True
+        )
+        .defer("snapshot")
+        .annotate(valid_until=KT("snapshot__valid_until"))
+    )
     return {notice.member_id: notice for notice in notices}
+
+
+@dataclass(frozen=True)
+class NoticeStatus:
+    state: str  # notices.rules.notice_state
+    lapse: rules.Lapse | None  # why and from when, once the member's coverage has ended
+    valid_until: date | None  # a 70-74 notice's 有効期限
+
+
+def notice_status(notice: Notice, day: date, member: Member | None = None) -> NoticeStatus:
+    """Whether the notice is valid on `day`, worked out when asked: a coverage that ends (the
+    roster's loss date, the 75th birthday, the insured person's end) ends the notice that day,
+    with no job to mark it. `member` may bring the coverage end already read (its insured)."""
+    member = member or notice.member
+    ended = rules.lapse(member.birth_date, member.coverage_lost_on, day)
+    if "snapshot" in notice.get_deferred_fields():
+        valid_until = getattr(notice, "valid_until", None)  # annotated by current_notices
+    else:
+        valid_until = notice.snapshot.get("valid_until")
+    until = date.fromisoformat(valid_until) if valid_until else None
+    state = rules.notice_state(
+        revoked=notice.revoked_at is not None,
+        superseded=notice.superseded_by_id is not None,
+        lapsed=ended,
+        valid_until=until,
+        day=day,
+    )
+    return NoticeStatus(state, ended, until)
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    person: Member
+    notice: Notice | None
+    status: NoticeStatus | None
 
 
 @dataclass(frozen=True)
 class HouseholdNotices:
     visible: bool
     available_from: date
-    rows: list[tuple[Member, Notice | None]]
+    rows: list[NoticeRow]
 
 
 def household_notices(household: Household | None, day: date) -> HouseholdNotices | None:
-    """Each person's current notice, for the member's dashboard; hidden before availability."""
+    """Each person's current notice and whether it is still valid on `day`, for the member's
+    dashboard; hidden before availability."""
     if household is None:
         return None
     available_from = settings.NOTICES_AVAILABLE_FROM
     if not rules.visible_to_members(day, available_from):
         return HouseholdNotices(False, available_from, [])
     current = current_notices(household.people)
-    rows = [(person, current.get(person.pk)) for person in household.people]
+    rows = []
+    for person in household.people:
+        if person.insured_id is not None:
+            person.insured = household.insured  # the coverage end reads it: no query each
+        notice = current.get(person.pk)
+        status = notice_status(notice, day, person) if notice else None
+        rows.append(NoticeRow(person, notice, status))
     return HouseholdNotices(True, available_from, rows)
+
+
+@dataclass(frozen=True)
+class ElderlyLine:
+    """A 70-74 notice's terms as the e-mail states them: the person by 本人/家族 only, as the
+    e-mail names nobody but the insured person."""
+
+    insured_kind: str
+    copay_rate: str
+    effective_from: date
+    valid_until: date
+
+
+def elderly_lines(member_ids: list[int]) -> dict[int, list[ElderlyLine]]:
+    """Household head id -> the terms on the current notices of these members aged 70-74."""
+    rows = (
+        Notice.objects.filter(
+            member_id__in=member_ids,
+            superseded_by__isnull=True,
+            revoked_at__isnull=True,
+            snapshot__copay_rate__in=Member.CopayRate.values,
+        )
+        .order_by("member__edaban")
+        .values_list("member_id", "member__insured_id", "snapshot")
+    )
+    lines: dict[int, list[ElderlyLine]] = {}
+    for member_id, insured_id, snapshot in rows:
+        line = ElderlyLine(
+            snapshot["insured_kind"],
+            snapshot["copay_rate"],
+            date.fromisoformat(snapshot["effective_from"]),
+            date.fromisoformat(snapshot["valid_until"]),
+        )
+        lines.setdefault(insured_id or member_id, []).append(line)
+    return lines
 
 
 def notify_household(member_ids: list[int]) -> int:
@@ -229,13 +338,19 @@ def notify_household(member_ids: list[int]) -> int:
     sent = 0
     seen: set[int] = set()
     insurer = Insurer.current()
+    elderly = elderly_lines(member_ids)
     for member in heads:
         head = member.insured or member
         account = head.account
         if account is None or head.pk in seen or not account.email:
             continue
         seen.add(head.pk)
-        context = {"name": head.name, "insurer": insurer, "url": settings.PORTAL_BASE_URL}
+        context = {
+            "name": head.name,
+            "insurer": insurer,
+            "url": settings.PORTAL_BASE_URL,
+            "elderly": elderly.get(head.pk, []),
+        }
         message = EmailMultiAlternatives(
             subject=render_to_string("notices/email/new_notice_subject.txt", context).strip(),
             body=render_to_string("notices/email/new_notice.txt", context),

@@ -36,7 +36,12 @@ def member_notice(request: HttpRequest, pk: int) -> HttpResponse:
         detail={"notice_id": notice.pk, "version": notice.version},
     )
     context = renderer.notice_context(notice.snapshot, notice.public_id)
-    return render(request, "notices/notice_page.html", {"notice": context, "record": notice})
+    status = services.notice_status(notice, timezone.localdate())
+    return render(
+        request,
+        "notices/notice_page.html",
+        {"notice": context, "record": notice, "status": status},
+    )
 
 
 @role_required(Role.MEMBER)
@@ -79,7 +84,7 @@ def staff_issue(request: HttpRequest, pk: int) -> HttpResponse:
         notice = services.issue_notice(
             member, reason, now=timezone.now(), actor=request.user, ip=audit.client_ip(request)
         )
-    except (services.NoInsurer, renderer.MissingGlyph) as error:
+    except (services.NoInsurer, services.NoCopayRate, renderer.MissingGlyph) as error:
         messages.error(request, f"お知らせを交付できませんでした: {error}")
     else:
         messages.success(request, f"資格情報のお知らせ(第{notice.version}版)を交付しました。")
@@ -97,22 +102,26 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     ratelimit.fail("notice-verify", ip, window=settings.VERIFY_WINDOW_SECONDS)
     public_id = public_id_from(token)
     notice = (
-        Notice.objects.select_related("member").filter(public_id=public_id).first()
+        Notice.objects.select_related("member__insured").filter(public_id=public_id).first()
         if public_id
         else None
     )
     if notice is None:
         raise Http404
+    # Worked out now: a coverage that has ended makes the notice 無効 from that day on.
+    status = services.notice_status(notice, timezone.localdate())
     audit.record(
         "notice.verify",
         request=request,
         target=notice.member,
         target_label=str(notice.member),
-        detail={"notice_id": notice.pk, "state": notice.state},
+        detail={"notice_id": notice.pk, "state": status.state},
     )
     snapshot = notice.snapshot
     context = {
-        "state": notice.state,
+        "state": status.state,
+        "lapse": status.lapse,
+        "valid_until": status.valid_until,
         "issued_on": notice.issued_on,
         "name": services.rules.masked_name(snapshot["name"]),
         "kigo": services.rules.masked_digits(snapshot["kigo"]),

@@ -29,19 +29,26 @@ EXPECTED: dict[str, tuple[str, str, str, str]] = {
     "1201-3-01": GONE,
     "1201-4-00": MYNA,
     "1202-101-00": MYNA,
-    "1202-101-01": ("none", "none", "notice_provisional", "none"),  # nothing on record
+    # nothing on record, no legacy card: the provisional measure is not theirs (issue 13)
+    "1202-101-01": ("none", "none", "none", "none"),
     "1202-102-00": ("legacy_card", "legacy_card", "notice_provisional", "none"),
     "1202-102-01": MYNA,
     "1202-102-02": GONE,
     "1202-102-03": ("legacy_card", "legacy_card", "certificate", "certificate"),
-    "1202-103-00": ("none", "none", "notice_provisional", "none"),  # joins on 2024-12-02
+    "1202-103-00": ("none", "none", "none", "none"),  # joins on 2024-12-02: never had a card
     # card certificate expired 2025-12-10: grace until 2026-03-31
     "1305-21-00": ("myna_card", "myna_card", "myna_card", "none"),
     # 解除 applied 2024-11-10: registration ends 2024-12-31, then the legacy card
     "1305-21-01": ("myna_card", "legacy_card", "notice_provisional", "none"),
     "1305-21-02": ("legacy_card", "legacy_card", "notice_provisional", "none"),
-    # 有 in the roster and nothing more: registered as of the import day (LOAD_DAY), an estimate
-    "1305-22-00": ("none", "none", "notice_provisional", "myna_card"),
+    # 有 in the roster and nothing more: registered by the import day (LOAD_DAY) at the latest,
+    # so earlier days are unknown, not unregistered (rules.registration_unknown)
+    "1305-22-00": ("myna_unconfirmed",) * 3 + ("myna_card",),
+    # aged 70-74: 3割 on file; no 負担割合 on file yet (the 負担割合未登録 worklist)
+    "1202-104-00": MYNA,
+    "1305-23-00": MYNA,
+    # 80: left on the 75th birthday (2021-08-20), derived by the import: 後期高齢者医療
+    "1305-24-00": ("late_elderly",) * 4,
 }
 HOUSEHOLDS = sorted({key.rsplit("-", 1)[0] for key in EXPECTED})
 

@@ -35,7 +35,8 @@ DEMO_NUMBERS = {
 
 def csv_bytes(rows: list[dict[str, str]], columns=MEMBER_COLUMNS, encoding="utf-8-sig") -> bytes:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    # The demo rows carry the optional 負担割合 too: left out unless `columns` names it.
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode(encoding)

@@ -209,8 +209,14 @@ ADVICE_TABLE = [
     pytest.param(
         cancelled("2025-12-10"),
         D("2026-02-01"),
+        nothing("await_certificate", "business"),
+        id="12月解除: 2月1日、保険証がなかったので暫定の対象外",
+    ),
+    pytest.param(
+        cancelled("2025-12-10", legacy_card_issued=True),
+        D("2026-02-01"),
         provisional(step="await_certificate", call="business"),
-        id="12月解除: 2月1日は暫定の取扱い中",
+        id="12月解除: 2月1日、期限切れの保険証があれば暫定の取扱い中",
     ),
     pytest.param(
         cancelled("2028-01-31"), D("2028-02-29"), screen("2028-02-29"), id="解除（閏年）: 2月29日"

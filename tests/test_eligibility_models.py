@@ -52,7 +52,8 @@ def _register(member, **changes):
 
 def test_a_person_without_records_has_only_coverage_facts(person):
     facts = facts_for(person, TODAY)
-    assert facts.acquired_on == D("2015-04-01") and facts.lost_on is None
+    # No roster 資格喪失年月日: coverage still ends on the 75th birthday (born 1985-04-01).
+    assert facts.acquired_on == D("2015-04-01") and facts.lost_on == D("2060-04-01")
     assert facts.registered_on is None and facts.certificate is None
     assert not facts.legacy_card_issued and facts.has_smartphone is None and facts.has_card is None
 

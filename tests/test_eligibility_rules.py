@@ -267,6 +267,7 @@ _DOCUMENT_OF = {
     Primary.CERTIFICATE: Document.CERTIFICATE,
     Primary.LEGACY_CARD: Document.LEGACY_CARD,
     Primary.NOTICE_PROVISIONAL: Document.NOTICE,
+    Primary.MYNA_UNCONFIRMED: Document.MYNA_CARD,
 }
 
 
@@ -277,7 +278,7 @@ def test_every_day_of_the_transition_gives_coherent_advice(facts):
         advice = advise(facts, day)
         assert advice.day == day
         assert advice.validity is None or advice.validity >= day
-        if advice.primary is Primary.NONE:
+        if advice.primary in {Primary.NONE, Primary.LATE_ELDERLY}:
             assert advice.validity is None
             assert advice.next_step is not None
         else:
@@ -308,7 +309,9 @@ def test_codes_are_stable_strings_with_japanese_labels():
         "certificate",
         "legacy_card",
         "notice_provisional",
+        "myna_unconfirmed",
         "none",
+        "late_elderly",
     ]
     assert Primary("certificate") is Primary.CERTIFICATE
     assert Primary.CERTIFICATE == "certificate"  # templates compare with plain strings

@@ -178,7 +178,8 @@ def test_staff_add_and_return_a_certificate(client, demo, clerk, time_machine):
     url = reverse("eligibility:staff_certificate_edit", args=[certificate.pk])
     data = {"issued_on": "2026-01-10", "valid_from": "2026-01-10", "valid_to": "2031-01-09"}
     assert client.post(url, {**data, "revoked_on": "2026-01-14"}).status_code == 302
-    assert member_advice(sakura, at("2026-01-15").date()).primary is Primary.NOTICE_PROVISIONAL
+    # Joined on 2024-12-02, never held a legacy card: no provisional measure (issue 13).
+    assert member_advice(sakura, at("2026-01-15").date()).primary is Primary.NONE
     response = client.post(url, {**data, "valid_to": "2031-01-10"})
     assert response.status_code == 200 and "5年以内" in response.content.decode()
     actions = [e.action for e in AuditEvent.objects.filter(target_id=str(sakura.pk))]

@@ -147,9 +147,10 @@ def test_the_form_lists_the_household_with_who_can_be_applied_for(
     client.force_login(hr)
     page = client.get(reverse("eligibility:employer_apply", args=[new_dependent.pk])).content
     page = page.decode()
-    assert "マイナ保険証の利用登録があるため" in page  # the insured person
+    # The insured person is registered: only a 要配慮者 reason can apply for them.
+    assert "要配慮者の申請理由でのみ申請できます" in page
     assert f'value="{new_dependent.pk}" id="person-{new_dependent.pk}" checked' in page
-    assert f'value="{household.pk}"' not in page  # no box to tick for them
+    assert f'value="{household.pk}" id="person-{household.pk}"' in page
     assert "扶養追加" in page
 
 
@@ -160,7 +161,8 @@ def test_ticking_someone_who_cannot_be_applied_for_changes_nothing(client, hr, h
         {"people": [household.pk], "reason": "no_card"},
     )
     assert response.status_code == 200
-    assert "申請できない方が選ばれています" in response.content.decode()
+    # Registered, and not a 要配慮者 reason: refused with why.
+    assert "マイナ保険証の利用登録があるため、申請できません" in response.content.decode()
     assert not CertificateApplication.objects.exists()
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from eligibility.certificate_rules import (
     Candidate,
+    RateMissing,
     certificate_period,
     elderly_copay,
     elderly_end,
@@ -90,20 +91,29 @@ def test_the_70_to_74_period(birth, start, end):
 
 
 @pytest.mark.parametrize(
-    ("birth", "valid_from", "expected"),
+    ("birth", "valid_from", "rate", "expected"),
     [
-        (D(1985, 4, 1), DAY, None),
-        (D(1956, 11, 28), DAY, None),  # turns 70 (legally: the day before) tomorrow
-        (D(1956, 11, 27), DAY, ("2割", D(2026, 12, 1))),  # legally 70 today
-        (D(1956, 11, 20), DAY, ("2割", D(2026, 12, 1))),
-        (D(1953, 5, 5), DAY, ("2割", DAY)),  # 73: from the certificate's start
-        (D(1951, 11, 27), DAY, ("2割", DAY)),  # last day before the 75th birthday
-        (D(1951, 11, 26), DAY, None),  # the 75th birthday: 後期高齢者医療
+        (D(1985, 4, 1), DAY, "", None),
+        (D(1956, 11, 28), DAY, "", None),  # turns 70 (legally: the day before) tomorrow
+        (D(1956, 11, 27), DAY, "", None),  # legally 70 today: the rate applies from 12/1
+        (D(1956, 11, 1), DAY, "3割", ("3割", DAY, D(2027, 7, 31))),  # born on the 1st
+        (D(1953, 5, 5), DAY, "2割", ("2割", DAY, D(2027, 7, 31))),  # 73
+        (D(1953, 5, 5), D(2027, 7, 31), "2割", ("2割", D(2027, 7, 31), D(2027, 7, 31))),
+        (D(1953, 5, 5), D(2027, 8, 1), "3割", ("3割", D(2027, 8, 1), D(2028, 5, 4))),  # 75 first
+        (D(1952, 3, 10), DAY, "2割", ("2割", DAY, D(2027, 3, 9))),  # 75 before 31 July
+        (D(1951, 11, 27), DAY, "2割", ("2割", DAY, DAY)),  # last day before the 75th birthday
+        (D(1951, 11, 26), DAY, "2割", None),  # the 75th birthday: 後期高齢者医療
     ],
 )
-def test_the_copay_of_people_aged_70_to_74(birth, valid_from, expected):
-    copay = elderly_copay(birth, valid_from)
-    assert (None if copay is None else (copay.ratio, copay.effective_from)) == expected
+def test_the_copay_of_people_aged_70_to_74(birth, valid_from, rate, expected):
+    copay = elderly_copay(birth, valid_from, rate)
+    got = None if copay is None else (copay.ratio, copay.effective_from, copay.expires_on)
+    assert got == expected
+
+
+def test_a_70_to_74_certificate_without_a_rate_on_file_is_refused_never_guessed():
+    with pytest.raises(RateMissing, match="負担割合が未登録のため"):
+        elderly_copay(D(1953, 5, 5), DAY, "")
 
 
 @pytest.mark.parametrize(
@@ -117,12 +127,32 @@ def test_the_copay_of_people_aged_70_to_74(birth, valid_from, expected):
         # A cancelled registration works until the end of the following month.
         (DAY, 5, D(1985, 4, 1), D(2026, 12, 31), (D(2027, 1, 1), D(2031, 12, 31))),
         (DAY, 5, D(1985, 4, 1), D(2026, 11, 25), (DAY, D(2031, 11, 25))),  # already over
-        # Ends the day before the 75th birthday.
-        (DAY, 5, D(1953, 5, 5), None, (DAY, D(2028, 5, 4))),
+        # 70-74: never past the current 1 August period (31 July), nor the 75th birthday eve.
+        (DAY, 5, D(1953, 5, 5), None, (DAY, D(2027, 7, 31))),
+        (DAY, 5, D(1952, 3, 10), None, (DAY, D(2027, 3, 9))),
+        # 69: ends the day before the 発効期日 (the next one carries the rate).
+        (DAY, 5, D(1957, 3, 15), None, (DAY, D(2027, 3, 31))),
+        (DAY, 5, D(1957, 3, 1), None, (DAY, D(2027, 2, 28))),  # born on the 1st
     ],
 )
 def test_the_period(start, years, birth, registration_end, expected):
     period = certificate_period(
         start, default_years=years, birth_date=birth, registration_end=registration_end
+    )
+    assert period == expected
+
+
+@pytest.mark.parametrize(
+    ("lost", "expected"),
+    [
+        (None, (DAY, D(2031, 11, 25))),
+        (D(2027, 1, 1), (DAY, D(2026, 12, 31))),  # roster loss, or the insured person's
+        (D(2026, 11, 27), (DAY, DAY)),
+        (DAY, (DAY, D(2026, 11, 25))),  # not covered from the start: none (callers refuse)
+    ],
+)
+def test_the_period_ends_the_day_before_coverage_does(lost, expected):
+    period = certificate_period(
+        DAY, default_years=5, birth_date=D(1985, 4, 1), coverage_lost_on=lost
     )
     assert period == expected

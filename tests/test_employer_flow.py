@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from eligibility.certificates import batches
 from eligibility.models import CertificateApplication, EligibilityCertificate
 from members.models import Employer
 from portal.dev import demo
@@ -171,11 +172,12 @@ def test_the_member_sees_and_downloads_the_certificate(
     assert AuditEvent.objects.filter(action="certificate.download", actor=member).exists()
 
 
-def test_a_certificate_for_someone_aged_70_to_74_shows_the_copay_and_its_start(
+def test_a_certificate_for_someone_aged_70_to_74_shows_the_copay_on_file_and_its_start(
     client, demo_world, django_capture_on_commit_callbacks
 ):
     hire = demo_world["hire"]
-    # Turned 70 on 2026-11-20 (legally on the 19th): 2割 from 2026-12-01.
+    # Turned 70 on 2026-11-20 (legally on the 19th): the rate applies from 2026-12-01, so
+    # today's certificate ends the day before and the next one carries the rate on file.
     parent = make_member(
         insured=hire,
         edaban="01",
@@ -190,13 +192,18 @@ def test_a_certificate_for_someone_aged_70_to_74_shows_the_copay_and_its_start(
     client.force_login(demo_world["clerk"])
     client.post(reverse("eligibility:staff_approve", args=[application.pk]))
     certificate = EligibilityCertificate.objects.get(member=parent)
-    # Capped the day before the 75th birthday (後期高齢者医療 from then on).
-    assert certificate.valid_to == date(2031, 11, 19)
+    assert certificate.valid_to == date(2026, 11, 30)
+    parent.copay_rate = "2割"
+    parent.save(update_fields=["copay_rate"])
+    batch = batches.start_renewal([certificate], today=TODAY, actor=None, enqueue=False)
+    for chunk in batches.pending_chunks(batch.pk):
+        batches.run_chunk(batch.pk, chunk, today=TODAY)
+    renewal = EligibilityCertificate.objects.get(renews=certificate)
     client.force_login(demo_world["employer_user"])
-    response = client.get(reverse("eligibility:employer_certificate_pdf", args=[certificate.pk]))
+    response = client.get(reverse("eligibility:employer_certificate_pdf", args=[renewal.pk]))
     text = pdf_text(b"".join(response.streaming_content))
-    assert "一部負担金の割合 2割(発効期日 令和8年12月1日)" in text
-    assert "有効期限 令和13年11月19日" in text
+    assert "一部負担金の割合 2割" in text and "発効期日 令和8年12月1日" in text
+    assert "有効期限 令和9年7月31日" in text
 
 
 def test_the_demo_seed_links_the_employer_account_once(insurer):

@@ -123,7 +123,8 @@ def test_insurer_names_stay_inside_their_slots_on_the_form(name):
 
 
 @pytest.mark.parametrize(
-    "decision", [rules.ENROLLED_AFTER_CUTOFF, rules.NEEDS_VERIFICATION, rules.NO_NUMBER]
+    "decision",
+    [rules.ENROLLED_AFTER_CUTOFF, rules.SUBMIT_NUMBER, rules.NEEDS_VERIFICATION, rules.NO_NUMBER],
 )
 def test_every_no_digits_message_fits_the_digits_slot(decision):
     document = _form(last4="", digits_reason=decision.reason, digits_message=decision.message)
@@ -167,3 +168,22 @@ def test_the_form_is_rendered_once_per_process_for_each_insurer_and_digits_rule(
     render.render_pdf([(SNAPSHOT | {"bango": str(n)}, f"{n:032d}") for n in range(5)])
     render.render_pdf([(SNAPSHOT | {"name": "佐藤　一郎"}, "9" * 32)])
     assert render.form_pdf.cache_info().misses == 1
+
+
+ELDERLY = {"copay_rate": "3割", "effective_from": "2025-08-01", "valid_until": "2026-07-31"}
+
+
+def test_a_70_74_notice_has_its_own_form_with_the_labels_and_its_entries_fit():
+    assert render.form_key(SNAPSHOT | ELDERLY) != render.form_key(SNAPSHOT)
+    # Notices issued before the 70-74 fields existed have no such keys: the plain form.
+    assert render.form_key(SNAPSHOT) == render.form_key(SNAPSHOT | {"copay_rate": ""})
+    form = _form(**ELDERLY)
+    entries = _entries(**ELDERLY, name="髙" * 100, birth_date="1952-12-28")
+    assert _overflows(form) == [] and _overflows(entries) == []
+    assert len(form.pages) == len(entries.pages) == 1
+    text = PdfReader(io.BytesIO(render.render_pdf([(SNAPSHOT | ELDERLY, "e" * 32)])))
+    page = text.pages[0].extract_text()
+    for expected in ["負担割合", "発効期日", "有効期限", "3割", "令和7年8月1日", "令和8年7月31日"]:
+        assert expected in page, expected
+    plain = PdfReader(io.BytesIO(render.render_pdf([(SNAPSHOT, "p" * 32)]))).pages[0]
+    assert "負担割合" not in plain.extract_text() and "有効期限" not in plain.extract_text()

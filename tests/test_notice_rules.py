@@ -45,8 +45,23 @@ D = date.fromisoformat
             id="number not yet verified",
         ),
         pytest.param("2010-04-01", None, "none", "", "no_number", id="no number on file"),
+        # A new joiner never sees digits, but one without a number is asked to submit it.
+        pytest.param("2024-11-01", None, "none", "", "submit_number", id="new joiner, no number"),
         pytest.param(
-            "2024-11-01", None, "none", "", "enrolled_after_cutoff", id="new joiner, no number"
+            "2024-11-01",
+            None,
+            "on_file",
+            "1234",
+            "enrolled_after_cutoff",
+            id="new joiner, number on file",
+        ),
+        pytest.param(
+            "2024-11-01",
+            None,
+            "needs_verification",
+            "1234",
+            "enrolled_after_cutoff",
+            id="new joiner, number to verify",
         ),
     ],
 )

@@ -34,7 +34,7 @@ def test_the_command_imports_files_in_order(db):
         "import_roster", str(DATA / "employers.csv"), str(DATA / "members.csv"), stdout=out
     )
     assert "employers.csv: 事業所ファイル 取込済 行数=3 新規=3" in out.getvalue()
-    assert "members.csv: 加入者ファイル 取込済 行数=20 新規=20" in out.getvalue()
+    assert "members.csv: 加入者ファイル 取込済 行数=23 新規=23" in out.getvalue()
     assert RosterImport.objects.filter(via="command").count() == 2
 
 
@@ -58,8 +58,8 @@ def test_seed_demo_loads_the_roster_once(db):
     call_command("seed_demo", stdout=io.StringIO())
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
-    assert "Roster members.csv: created 0, updated 0, unchanged 20" in out.getvalue()
-    assert Member.objects.count() == 20
+    assert "Roster members.csv: created 0, updated 0, unchanged 23" in out.getvalue()
+    assert Member.objects.count() == 23
 
 
 # --- the upload page ----------------------------------------------------------------------------
@@ -81,9 +81,9 @@ def test_staff_upload_a_roster_and_see_the_run(client, request, insurer, persona
         run = RosterImport.objects.first()
         assert response.status_code == 302
         assert response["Location"] == reverse("members:import_detail", args=[run.pk])
-    assert (run.via, run.started_by, run.created) == ("upload", user, 20)
+    assert (run.via, run.started_by, run.created) == ("upload", user, 23)
     detail = client.get(response["Location"]).content.decode()
-    assert "取り込みました(新規 20件、更新 0件、変更なし 0件)。" in detail
+    assert "取り込みました(新規 23件、更新 0件、変更なし 0件)。警告 1件があります。" in detail
     listing = client.get(reverse("members:imports")).content.decode()
     assert "members.csv" in listing and "employers_cp932.csv" in listing
     event = AuditEvent.objects.get(action="roster.import", target_id=str(run.pk))
@@ -99,8 +99,8 @@ def test_a_rejected_upload_shows_every_error_and_no_number(client, insurer, cler
     response = client.post(reverse("members:imports"), {"file": _upload("m.csv", _csv(rows))})
     page = client.get(response["Location"]).content.decode()
     assert "取り込めませんでした。" in page
-    assert "22行目" in page and "個人番号が2行目と重複しています。" in page
-    assert "23行目" in page and "性別は「男」「女」" in page
+    assert "25行目" in page and "個人番号が2行目と重複しています。" in page
+    assert "26行目" in page and "性別は「男」「女」" in page
     assert not Member.objects.exists()
     pages = page + client.get(reverse("members:imports")).content.decode()
     logs = caplog.text + str(list(AuditEvent.objects.values_list("detail", "target_label")))
@@ -203,4 +203,4 @@ def test_an_upload_spooled_to_disk_imports_too(client, insurer, clerk):
     for name in ("employers.csv", "members_cp932.csv"):
         client.post(reverse("members:imports"), {"file": _upload(name)})
     run = RosterImport.objects.first()
-    assert (run.encoding, run.outcome, run.created) == ("cp932", "applied", 20)
+    assert (run.encoding, run.outcome, run.created) == ("cp932", "applied", 23)

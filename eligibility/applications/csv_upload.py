@@ -44,6 +44,15 @@ _REASONS = {
     "3": Reason.NEEDS_ASSISTANCE,
     "4": Reason.CARD_LOST,
     "5": Reason.OTHER,
+    "6": Reason.CARE_CERTIFIED,
+    "7": Reason.DISABILITY_CERTIFICATE,
+    "8": Reason.DV_PROTECTION,
+    "要介護": Reason.CARE_CERTIFIED,
+    "要支援": Reason.CARE_CERTIFIED,
+    "要介護・要支援": Reason.CARE_CERTIFIED,
+    "障害者手帳": Reason.DISABILITY_CERTIFICATE,
+    "DV": Reason.DV_PROTECTION,
+    "DV等支援措置": Reason.DV_PROTECTION,
     "カード未取得": Reason.NO_CARD,
     "カードなし": Reason.NO_CARD,
     "利用登録解除": Reason.REGISTRATION_CANCELLED,
@@ -56,7 +65,10 @@ _REASONS = {
 }
 _REASONS |= {reason.value: reason for reason in Reason}
 _REASONS |= {reason.label: reason for reason in Reason}
-REASON_HELP = "1 カード未取得、2 利用登録解除、3 要配慮者、4 紛失・再発行中、5 その他"
+REASON_HELP = (
+    "1 カード未取得、2 利用登録解除、3 要配慮者(その他)、4 紛失・再発行中、5 その他、"
+    "6 要介護・要支援、7 障害者手帳、8 DV等支援措置"
+)
 
 
 @dataclass
@@ -215,10 +227,16 @@ def upload(
     matched = _match(rows, employer, result)
     people = list(matched.values())
     found = applications.refusals(people, applied_on)
+    # A 要配慮者 reason is not refused for a マイナ保険証 registration.
+    assisted = applications.refusals(people, applied_on, needs_assistance=True)
     for row in rows:
         member = matched.get(row.line)
-        if member is not None and found[member.pk]:
-            result.error(row.line, found[member.pk])
+        why = None
+        if member is not None:
+            refusals = assisted if row.reason in CertificateApplication.ASSISTANCE else found
+            why = refusals[member.pk]
+        if why:
+            result.error(row.line, why)
     if not result.errors:
         groups: dict[tuple[int, str, str], list[Member]] = {}
         for row in rows:

@@ -111,7 +111,10 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(Q(pk=head_id) | Q(insured_id=head_id), employer=employer)
         .order_by("edaban")
     )
-    found = applications.refusals(household, today)
+    # Listed as eligible when any reason could do: a registered person only with a 要配慮者
+    # reason, which submit() checks against the reason chosen.
+    found = applications.refusals(household, today, needs_assistance=True)
+    plain = applications.refusals(household, today)
     eligible = [person for person in household if not found[person.pk]]
     initial = {"people": [str(chosen.pk)] if not found[chosen.pk] else []}
     form = ApplicationForm(
@@ -145,6 +148,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             found[person.pk],
             person.acquired_on >= MYNA_HOKENSHO_START,
             str(person.pk) in checked,
+            not found[person.pk] and bool(plain[person.pk]),  # only with a 要配慮者 reason
         )
         for person in household
     ]

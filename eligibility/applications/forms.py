@@ -60,11 +60,14 @@ class ApplicationForm(forms.Form):
         error_messages={"required": "申請理由を選んでください。"},
     )
     reason_detail = forms.CharField(
-        label="申請理由(「その他」のとき)",
+        label="理由の詳細(「その他」のときは必須)",
         required=False,
         max_length=REASON_DETAIL_MAX,
         error_messages=TEXT_ERRORS,
-        help_text="「その他」を選んだときは、理由を具体的に入力してください。",
+        help_text=(
+            "「その他」を選んだときは理由を、「要配慮者(その他)」のときは事情を入力してください。"
+            "要配慮者の方は、マイナ保険証の利用登録を続けたまま申請できます。"
+        ),
     )
 
     def __init__(self, *args: Any, eligible: list[Member], **kwargs: Any) -> None:
@@ -77,11 +80,10 @@ class ApplicationForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if (
-            data.get("reason") == CertificateApplication.Reason.OTHER
-            and not (data.get("reason_detail") or "").strip()
-        ):
+        reason, detail = data.get("reason"), (data.get("reason_detail") or "").strip()
+        if reason == CertificateApplication.Reason.OTHER and not detail:
             self.add_error("reason_detail", "「その他」のときは、理由を具体的に入力してください。")
+
         return data
 
     @property

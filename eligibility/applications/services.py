@@ -15,14 +15,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from eligibility import notifications
-from eligibility.certificate_rules import Candidate, refusal
+from eligibility.applications.checks import REASON_DETAIL_MAX as REASON_DETAIL_MAX
+from eligibility.applications.checks import candidates as candidates
+from eligibility.applications.checks import check_reason, household_key, issue_problem, refusals
 from eligibility.certificates.services import issue_certificate, period_for
-from eligibility.facts import facts_for_members
 from eligibility.models import (
     ApplicationPerson,
     CertificateApplication,
     EligibilityCertificate,
-    MynaRegistration,
 )
 from eligibility.records.services import EligibilityRefused
 from members.models import Employer, Member
@@ -31,7 +31,6 @@ from portal.models import Insurer
 
 Status = CertificateApplication.Status
 Reason = CertificateApplication.Reason
-REASON_DETAIL_MAX = 200
 RETURN_REASON_MAX = 500
 
 
@@ -41,54 +40,6 @@ class ApplicationRefused(Exception):
     def __init__(self, messages: Sequence[str]) -> None:
         super().__init__(" ".join(messages))
         self.messages = list(messages)
-
-
-# --- the refusal rules, fed from the records ---------------------------------------------------
-
-
-def candidates(
-    members: Sequence[Member], day: date, *, ignore: CertificateApplication | None = None
-) -> dict[int, Candidate]:
-    """Each person's Candidate on `day`, in a handful of queries whatever their number."""
-    facts = facts_for_members(members, day)
-    ids = [m.pk for m in members]
-    registrations = dict(
-        MynaRegistration.objects.filter(member_id__in=ids).values_list("member_id", "status")
-    )
-    open_rows = ApplicationPerson.objects.filter(member_id__in=ids, open=True)
-    if ignore is not None:
-        open_rows = open_rows.exclude(application=ignore)
-    pending = {row.member_id: f"A{row.application_id:06d}" for row in open_rows}
-    return {
-        m.pk: Candidate(
-            name=m.name,
-            facts=facts[m.pk],
-            registration=registrations.get(m.pk),
-            open_application=pending.get(m.pk),
-        )
-        for m in members
-    }
-
-
-def refusals(
-    members: Sequence[Member], day: date, *, ignore: CertificateApplication | None = None
-) -> dict[int, str | None]:
-    found = candidates(members, day, ignore=ignore)
-    return {pk: refusal(candidate, day) for pk, candidate in found.items()}
-
-
-def household_key(member: Member) -> int:
-    return member.insured_id or member.pk
-
-
-def check_reason(reason: str, detail: str) -> list[str]:
-    if reason not in Reason.values:
-        return ["申請理由を選んでください。"]
-    if reason == Reason.OTHER and not detail.strip():
-        return ["申請理由が「その他」のときは、理由を具体的に入力してください。"]
-    if len(detail) > REASON_DETAIL_MAX:
-        return [f"申請理由は{REASON_DETAIL_MAX}文字以内で入力してください。"]
-    return []
 
 
 # --- submitting ---------------------------------------------------------------------------------
@@ -118,7 +69,8 @@ def create_application(
     # Locked in a fixed order: a concurrent application for the same people waits, then sees
     # this one's open rows.
     list(Member.objects.select_for_update().filter(pk__in=[p.pk for p in people]).order_by("pk"))
-    found = refusals(people, applied_on)
+    assisted = reason in CertificateApplication.ASSISTANCE
+    found = refusals(people, applied_on, needs_assistance=assisted)
     messages = [found[p.pk] for p in people if found[p.pk]]
     if messages:
         raise ApplicationRefused(messages)
@@ -128,7 +80,7 @@ def create_application(
         insured=head,
         applied_on=applied_on,
         reason=reason,
-        reason_detail=reason_detail.strip() if reason == Reason.OTHER else "",
+        reason_detail=reason_detail.strip() if reason in CertificateApplication.DETAILED else "",
         source=source,
         submitted_by=user,
     )
@@ -271,9 +223,15 @@ def approve(
     with transaction.atomic():
         current = _locked(application)
         if current.status == Status.SUBMITTED:
-            people = [row.member for row in current.persons.select_related("member")]
-            found = refusals(people, today, ignore=current)
+            people = [row.member for row in current.persons.select_related("member__insured")]
+            assisted = current.needs_assistance
+            found = refusals(people, today, ignore=current, needs_assistance=assisted)
             problems = [found[p.pk] for p in people if found[p.pk]]
+            problems += [
+                problem
+                for p in people
+                if (problem := issue_problem(p, today, needs_assistance=assisted))
+            ]
             if problems:
                 raise ApplicationRefused(
                     [*problems, "承認できません。内容を確認し、差し戻してください。"]
@@ -306,9 +264,12 @@ def issue(
                 return current
             insurer = Insurer.current()
             issued: list[EligibilityCertificate] = []
-            rows = current.persons.select_related("member").filter(certificate__isnull=True)
+            rows = current.persons.select_related("member__insured").filter(
+                certificate__isnull=True
+            )
+            assisted = current.needs_assistance
             for row in rows:
-                valid_from, valid_to = period_for(row.member, start)
+                valid_from, valid_to = period_for(row.member, start, needs_assistance=assisted)
                 row.certificate = issue_certificate(
                     row.member,
                     issued_on=today,
@@ -318,6 +279,7 @@ def issue(
                     actor=actor,
                     ip=ip,
                     insurer=insurer,
+                    needs_assistance=assisted,
                     detail={"application_id": current.pk},
                 )
                 row.open = False

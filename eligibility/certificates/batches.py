@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from eligibility import notifications
+from eligibility import certificate_rules, notifications
 from eligibility.certificates.services import issue_certificate, period_for
 from eligibility.certificates.targets import ex_officio_targets as ex_officio_targets
 from eligibility.certificates.targets import expiring as expiring
@@ -29,6 +29,7 @@ from eligibility.models import (
     EligibilityCertificate,
 )
 from eligibility.records.services import EligibilityRefused
+from portal import audit
 from portal.batching import engine
 from portal.batching.engine import BatchError as BatchError
 from portal.batching.engine import ChunkResult as ChunkResult
@@ -174,7 +175,7 @@ def _not_due(batch: CertificateBatch, item: Item, today: date) -> str:
         return "更新前の資格確認書が返却・無効になっています。"
     if EligibilityCertificate.objects.filter(renews=renews).exists():
         return "すでに更新されています。"
-    start = max(renews.valid_to + timedelta(days=1), today)
+    start = _renewal_start(renews, today)
     if not member.is_enrolled(start):
         return "更新後の開始日に加入していません。"
     return ""
@@ -188,12 +189,14 @@ def _issue_or_find(
         start, source, renews = batch.as_of, EligibilityCertificate.Source.EX_OFFICIO, None
     else:
         renews = item.renews
-        start = max(renews.valid_to + timedelta(days=1), today)
+        start = _renewal_start(renews, today)
         source = EligibilityCertificate.Source.RENEWAL
-    valid_from, valid_to = period_for(member, start)
+    # A 要配慮者's certificate renews as such, without a new application, registered or not.
+    assisted = renews is not None and renews.needs_assistance
+    valid_from, valid_to = period_for(member, start, needs_assistance=assisted)
     try:
         with transaction.atomic():
-            return issue_certificate(
+            certificate = issue_certificate(
                 member,
                 issued_on=today,
                 valid_from=valid_from,
@@ -203,7 +206,31 @@ def _issue_or_find(
                 insurer=insurer,
                 batch=batch,
                 renews=renews,
+                needs_assistance=assisted,
             )
+            if renews is not None and renews.valid_to >= certificate.valid_from:
+                # Replaced from a new 70-74 term on (70, a new 1 August period): the old one
+                # stops there, so that nobody holds two with different rates.
+                EligibilityCertificate.objects.filter(pk=renews.pk).update(
+                    revoked_on=certificate.valid_from
+                )
+                audit.record(
+                    "eligibility.certificate_update",
+                    actor=batch.created_by,
+                    target=member,
+                    target_label=str(member),
+                    detail={
+                        "certificate_id": renews.pk,
+                        "changes": {
+                            "revoked_on": {
+                                "before": None,
+                                "after": certificate.valid_from.isoformat(),
+                            }
+                        },
+                        "replaced_by": certificate.pk,
+                    },
+                )
+            return certificate
     except IntegrityError:
         # The belt: this batch's certificate for this member exists already (only possible if
         # the item row was reset by hand); record that one rather than issue a second.
@@ -211,6 +238,12 @@ def _issue_or_find(
         if existing is None:
             raise
         return existing
+
+
+def _renewal_start(renews: EligibilityCertificate, today: date) -> date:
+    return certificate_rules.renewal_start(
+        renews.valid_from, renews.valid_to, renews.member.birth_date, today
+    )
 
 
 def finish_if_done(batch_id: int) -> bool:

@@ -8,6 +8,11 @@ Definition: enrolled on the day, and holding none of
 These are exactly the people whose advice is Primary.NONE, or Primary.NOTICE_PROVISIONAL while
 the provisional measure lasts (the お知らせ is then accepted only as a stopgap, so they still
 need a document). tests/test_eligibility_pages.py checks the two agree for every demo member.
+A day on which the records cannot tell whether the registration counted (a roster 有 or 解除
+without a date: rules.registration_unknown) does not list the person: nothing shows that they
+held nothing (their advice is Primary.MYNA_UNCONFIRMED). Coverage follows members.coverage
+(enrolled_on, and the effective loss date in the facts: the 75th birthday, a dependent leaving
+with the insured person).
 
 How it scales (about 100,000 members): SQL first drops everyone it can prove holds a valid
 document: a 資格確認書 valid that day and a legacy card valid that day are decided exactly in
@@ -37,9 +42,11 @@ from eligibility.rules import (
     certificate_valid,
     legacy_card_valid,
     myna_hokensho_usable,
+    registration_unknown,
 )
 from eligibility.status import PersonStatus, statuses_for
 from members.access import member_records
+from members.coverage import coverage_lost_on
 from members.models import Employer, Member
 from portal.services import spreadsheet_csv
 
@@ -48,8 +55,10 @@ Status = MynaRegistration.Status
 
 
 def has_valid_document(facts: MemberFacts, day: date) -> bool:
+    """Holds a valid document on `day`, or may have (a registration of unknown date)."""
     return (
         myna_hokensho_usable(facts, day)
+        or registration_unknown(facts, day)
         or certificate_valid(facts, day)
         or legacy_card_valid(facts, day)
     )
@@ -81,13 +90,21 @@ def candidates(day: date, employer: Employer | None = None) -> QuerySet[Member]:
     return members
 
 
+# The insured person's dates come in the same row (enrolled_on joins them already), so the
+# effective loss date costs no query per person.
 _ROW = (
     "pk",
     "acquired_on",
     "lost_on",
+    "birth_date",
+    "insured_id",
+    "insured__lost_on",
+    "insured__birth_date",
     "myna_registration__status",
     "myna_registration__registered_on",
+    "myna_registration__registered_on_estimated",
     "myna_registration__cancellation_applied_on",
+    "myna_registration__cancellation_estimated",
     "myna_registration__card_certificate_expires_on",
     "myna_registration__has_card",
     "legacy_card__pk",
@@ -96,16 +113,26 @@ _ROW = (
 
 
 def _facts(row: tuple) -> MemberFacts:
-    acquired, lost, status, registered, cancelled, card_expires, has_card, card_pk, legacy = row
+    acquired, lost, born, insured_id, insured_lost, insured_born = row[:6]
+    status, registered, registered_est, cancelled, cancelled_est = row[6:11]
+    card_expires, has_card, card_pk, legacy = row[11:]
     if status not in {Status.REGISTERED, Status.CANCELLED}:
         registered = cancelled = None
     elif status == Status.REGISTERED:
         cancelled = None
     return MemberFacts(
         acquired_on=acquired,
-        lost_on=lost,
+        lost_on=coverage_lost_on(
+            lost,
+            born,
+            insured_lost_on=insured_lost if insured_id else None,
+            insured_birth_date=insured_born if insured_id else None,
+        ),
+        birth_date=born,
         registered_on=registered,
         registration_cancelled_on=cancelled,
+        registered_on_estimated=registered is not None and bool(registered_est),
+        cancellation_estimated=cancelled is not None and bool(cancelled_est),
         card_certificate_expires_on=card_expires,
         has_card=has_card,
         legacy_card_issued=card_pk is not None,
@@ -126,7 +153,13 @@ def without_valid_document(day: date, employer: Employer | None = None) -> list[
 
 def load_statuses(pks: list[int], day: date) -> list[PersonStatus]:
     """The members behind `pks` (in that order) with their advice for `day`."""
-    rows = member_records().select_related("myna_registration").filter(pk__in=pks)
+    # The insured person joined for the effective loss date (eligibility.facts.coverage_ends).
+    rows = (
+        member_records()
+        .select_related("myna_registration", "insured")
+        .defer("insured__mynumber_token", "insured__mynumber_hash")
+        .filter(pk__in=pks)
+    )
     members = {m.pk: m for m in rows}
     return statuses_for([members[pk] for pk in pks if pk in members], day)
 

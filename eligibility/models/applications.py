@@ -20,9 +20,24 @@ class CertificateApplication(models.Model):
     class Reason(models.TextChoices):
         NO_CARD = "no_card", "マイナンバーカードを持っていない"
         REGISTRATION_CANCELLED = "registration_cancelled", "マイナ保険証の利用登録を解除した"
-        NEEDS_ASSISTANCE = "needs_assistance", "要配慮者(マイナ保険証での受診が難しい)"
+        # 要配慮者 (DOMAIN.md): they may keep the マイナ保険証 registration (ASSISTANCE).
+        CARE_CERTIFIED = "care_certified", "要配慮者(要介護・要支援の認定を受けている)"
+        DISABILITY_CERTIFICATE = "disability_certificate", "要配慮者(障害者手帳を持っている)"
+        DV_PROTECTION = "dv_protection", "要配慮者(DV等の支援措置を受けている)"
+        NEEDS_ASSISTANCE = (
+            "needs_assistance",
+            "要配慮者(その他、施設入所など保険者が認める事情)",
+        )
         CARD_LOST = "card_lost", "マイナンバーカードの紛失・再発行中"
         OTHER = "other", "その他"
+
+    # The reasons of people who need assistance at the clinic: not refused for a マイナ保険証
+    # registration, and their certificate renews without a new application.
+    ASSISTANCE = frozenset(
+        {"care_certified", "disability_certificate", "dv_protection", "needs_assistance"}
+    )
+    # Reasons whose 理由の詳細 is kept (required for "other" only, as the constraint says).
+    DETAILED = frozenset({"other", "needs_assistance"})
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", "審査中"
@@ -43,7 +58,7 @@ class CertificateApplication(models.Model):
     )
     applied_on = models.DateField("申請日")
     reason = models.CharField("申請理由", max_length=30, choices=Reason)
-    reason_detail = models.CharField("申請理由(その他)", max_length=200, blank=True)
+    reason_detail = models.CharField("理由の詳細", max_length=200, blank=True)
     status = models.CharField(
         "状態", max_length=10, choices=Status, default=Status.SUBMITTED, db_index=True
     )
@@ -104,7 +119,13 @@ class CertificateApplication(models.Model):
     def reason_label(self) -> str:
         if self.reason == self.Reason.OTHER:
             return f"その他({self.reason_detail})"
+        if self.reason in self.DETAILED and self.reason_detail:
+            return f"{self.get_reason_display()}:{self.reason_detail}"
         return self.get_reason_display()
+
+    @property
+    def needs_assistance(self) -> bool:
+        return self.reason in self.ASSISTANCE
 
     @property
     def is_open(self) -> bool:

@@ -7,10 +7,14 @@ rules.MemberFacts for a given day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from members.coverage import late_elderly_from
 from members.models import Member
 
 
@@ -132,6 +136,9 @@ class EligibilityCertificate(models.Model):
     )
     # The certificate this one renews: each is renewed at most once, however often a bulk
     # renewal is retried.
+    # Issued to a 要配慮者 (needs assistance at the clinic): held while keeping the マイナ保険証
+    # registration, and renewed without a new application.
+    needs_assistance = models.BooleanField("要配慮者", default=False)
     renews = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewal"
     )
@@ -166,6 +173,30 @@ class EligibilityCertificate(models.Model):
     @property
     def has_document(self) -> bool:
         return bool(self.pdf)
+
+    @property
+    def lapse(self) -> Lapse | None:
+        """When the holder's coverage ends before the certificate would (or the day after it
+        ends, as at 75): the certificate is void from that day. Reads member.insured for a
+        dependent (select_related("member__insured") in lists)."""
+        member = self.member
+        lost = member.coverage_lost_on
+        if lost > self.valid_to + timedelta(days=1):
+            return None
+        reason = (
+            "75歳到達(後期高齢者医療へ移行)"
+            if lost == late_elderly_from(member.birth_date)
+            else "資格喪失"
+        )
+        return Lapse(reason, lost)
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """Why and from when a 資格確認書 is void because its holder left the society."""
+
+    reason: str
+    on: date
 
 
 class SmartphonePreference(models.Model):

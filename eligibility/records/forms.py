@@ -94,6 +94,10 @@ class CertificateForm(forms.Form):
     )
     returned_on = DateTextField(label="返却日")
     revoked_on = DateTextField(label="無効とした日")
+    needs_assistance = forms.BooleanField(
+        label="要配慮者に交付した(マイナ保険証の利用登録を続けたまま持てます)",
+        required=False,
+    )
 
     def __init__(self, *args: Any, editing: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,6 +105,7 @@ class CertificateForm(forms.Form):
             del self.fields["returned_on"]
             del self.fields["revoked_on"]
         else:
+            del self.fields["needs_assistance"]  # set when recorded; a new one changes it
             self.fields["valid_to"].required = True
             self.fields["valid_to"].help_text = DATE_HELP
 

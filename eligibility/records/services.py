@@ -42,7 +42,7 @@ class EligibilityRefused(Exception):
 # --- dates -----------------------------------------------------------------------------------
 
 
-add_years = certificate_rules.add_years
+add_years = certificate_rules.add_years  # re-exported for older callers
 # The last day a 資格確認書 starting on `valid_from` may run to: 5 years, inclusive.
 certificate_latest_valid_to = certificate_rules.latest_valid_to
 
@@ -195,10 +195,23 @@ def update_legacy_card(
 
 # --- 資格確認書 ------------------------------------------------------------------------------
 
-CERTIFICATE_FIELDS = ("issued_on", "valid_from", "valid_to", "returned_on", "revoked_on")
+CERTIFICATE_FIELDS = (
+    "issued_on",
+    "valid_from",
+    "valid_to",
+    "returned_on",
+    "revoked_on",
+    "needs_assistance",
+)
 
 
-def check_certificate_period(member: Member, valid_from: date, valid_to: date) -> None:
+def check_certificate_period(
+    member: Member, valid_from: date, valid_to: date, *, needs_assistance: bool = False
+) -> None:
+    """Refuse a period no certificate may have: longer than 5 years, past the day before
+    coverage ends (75th birthday, roster, a dependent's insured person), past the 70-74 rate's
+    有効期限 or across its 発効期日, for a 70-74 person without a 負担割合 on file, or overlapping
+    a マイナ保険証 registration (a 要配慮者 alone may hold both)."""
     if valid_to < valid_from:
         raise EligibilityRefused("有効期限が有効期間の開始日より前になっています。")
     latest = certificate_latest_valid_to(valid_from)
@@ -206,7 +219,24 @@ def check_certificate_period(member: Member, valid_from: date, valid_to: date) -
         raise EligibilityRefused(
             f"資格確認書の有効期間は5年以内です（この開始日なら{format_wareki(latest)}まで）。"
         )
-    # Nobody holds a マイナ保険証 registration and a 資格確認書 at the same time.
+    lost = member.coverage_lost_on
+    if valid_from >= lost:
+        raise EligibilityRefused(
+            f"{format_wareki(lost)}に資格を喪失する(75歳到達・資格喪失を含む)ため、"
+            "その日以降に始まる資格確認書は登録できません。"
+        )
+    allowed = certificate_rules.last_allowed_day(valid_from, member.birth_date, lost)
+    if valid_to > allowed:
+        raise EligibilityRefused(
+            f"この開始日の資格確認書の有効期限は{format_wareki(allowed)}までです"
+            "(75歳の誕生日の前日・資格喪失日の前日、70歳から74歳の方は負担割合の有効期限"
+            "(7月31日)・発効期日の前日までです)。"
+        )
+    if certificate_rules.in_elderly_period(member.birth_date, valid_from) and not member.copay_rate:
+        raise EligibilityRefused(certificate_rules.RATE_MISSING)
+    if needs_assistance:
+        return
+    # Nobody else holds a マイナ保険証 registration and a 資格確認書 at the same time.
     registration = MynaRegistration.objects.filter(member=member).first()
     if registration is None or registration.status == Status.NOT_REGISTERED:
         return
@@ -237,17 +267,27 @@ def add_certificate(
     issued_on: date,
     valid_from: date,
     valid_to: date | None = None,
+    needs_assistance: bool = False,
     actor: Any = None,
     ip: str | None = None,
 ) -> EligibilityCertificate:
-    """Record a 資格確認書; without valid_to it runs for the insurer's default validity."""
-    valid_to = valid_to or certificate_default_valid_to(valid_from)
+    """Record a 資格確認書; without valid_to it runs for the insurer's default validity, cut
+    where the rules end it (coverage, 75, the 70-74 rate's 有効期限)."""
+    if valid_to is None:
+        allowed = certificate_rules.last_allowed_day(
+            valid_from, member.birth_date, member.coverage_lost_on
+        )
+        valid_to = min(certificate_default_valid_to(valid_from), allowed)
     _check_certificate_dates(issued_on, None, None)
     with transaction.atomic():
         Member.objects.select_for_update().filter(pk=member.pk).only("pk").first()
-        check_certificate_period(member, valid_from, valid_to)
+        check_certificate_period(member, valid_from, valid_to, needs_assistance=needs_assistance)
         certificate = EligibilityCertificate.objects.create(
-            member=member, issued_on=issued_on, valid_from=valid_from, valid_to=valid_to
+            member=member,
+            issued_on=issued_on,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            needs_assistance=needs_assistance,
         )
         audit.record(
             "eligibility.certificate_add",
@@ -289,7 +329,9 @@ def update_certificate(
             )
         if (valid_from, valid_to) != (current.valid_from, current.valid_to):
             # Only a new period is checked: recording a return must always be possible.
-            check_certificate_period(member, valid_from, valid_to)
+            check_certificate_period(
+                member, valid_from, valid_to, needs_assistance=current.needs_assistance
+            )
         current.issued_on, current.valid_from, current.valid_to = issued_on, valid_from, valid_to
         current.returned_on, current.revoked_on = returned_on, revoked_on
         changes = _changes(before, _snapshot(current, CERTIFICATE_FIELDS))

@@ -83,7 +83,7 @@ def import_roster(
         run = _record(job, kind, facts, tally)
     logger.info(
         "roster import %s kind=%s outcome=%s rows=%d created=%d updated=%d unchanged=%d "
-        "rejected=%d",
+        "rejected=%d warnings=%d",
         run.pk,
         kind or "-",
         run.outcome,
@@ -92,6 +92,7 @@ def import_roster(
         run.updated,
         run.unchanged,
         run.rejected,
+        len(run.warnings),
     )
     return run
 
@@ -155,6 +156,7 @@ def _record(job: _Run, kind: str, facts: roster.Scan, tally: Tally) -> RosterImp
         unchanged=tally.unchanged if applied else 0,
         rejected=tally.rejected,
         errors=sorted(tally.errors, key=lambda error: error["line"] or 0),
+        warnings=sorted(tally.warnings, key=lambda warning: warning["line"]),
     )
     # started_at is auto_now_add; the run's real start is when the file was first read.
     RosterImport.objects.filter(pk=run.pk).update(started_at=job.started)
@@ -180,6 +182,7 @@ def _record(job: _Run, kind: str, facts: roster.Scan, tally: Tally) -> RosterImp
             "updated": run.updated,
             "unchanged": run.unchanged,
             "rejected": tally.rejected,
+            "warnings": tally.warnings_total,
             "numbers_set": tally.numbers_set if applied else 0,
         },
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from itertools import batched
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils import timezone
 from members import vault
 from members.models import Employer, Member
 from members.roster import hooks
+from members.roster import rules as roster_rules
 from members.roster.parse import MemberRow, RowError
 from members.roster.writers import MEMBER_FIELDS, NOTICE_FIELDS, NUMBER_FIELDS, RowWriter, Tally
 from members.signals import notice_fields_changed
@@ -33,6 +35,7 @@ SELF = Member.Relation.SELF.value
 class _Head:
     pk: int
     edaban: str
+    lost_on: date | None = None  # the 資格喪失年月日 stored for the insured person
 
 
 class MemberWriter(RowWriter):
@@ -44,10 +47,13 @@ class MemberWriter(RowWriter):
         self.seen_numbers: dict[bytes, int] = {}
         self.head_lines: dict[str, int] = {}  # household -> line of its 本人 row
         self.failed_heads: dict[str, int] = {}  # household -> line of a 本人 row with errors
+        self.head_lost: dict[str, date | None] = {}  # household -> its 本人 row's loss date
         self.pending: list[MemberRow] = []  # dependents read before their 本人
+        self.day = timezone.localdate()  # decides who has reached 75, and who may have a rate
+        self.derived_at_75: set[int] = set()  # lines whose 資格喪失年月日 is the 75th birthday
         # Other apps' records kept from the same rows (eligibility: the マイナ保険証 column).
         self.handlers = hooks.handlers(
-            hooks.ImportContext(day=timezone.localdate(), actor=self.actor, ip=self.ip)
+            hooks.ImportContext(day=self.day, actor=self.actor, ip=self.ip)
         )
         # Members whose notice no longer shows what the record says: id -> reason.
         self.notice_changes: dict[int, str] = {}
@@ -80,7 +86,34 @@ class MemberWriter(RowWriter):
             if first != row.line:
                 message = f"同じ記号・番号の本人が{first}行目にもあります。"
                 errors.append(RowError(row.line, "続柄", message))
+        return errors + self._check_ages(row)
+
+    def _check_ages(self, row: MemberRow) -> list[RowError]:
+        """The rules of 70 and 75 against the import's day; a loss at 75 is derived here."""
+        errors = []
+        if row.copay_rate and (
+            refusal := roster_rules.copay_rate_refusal(row.birth_date, self.day)
+        ):
+            errors.append(RowError(row.line, roster_rules.COPAY_COLUMN, refusal))
+        if refusal := roster_rules.joined_after_75(row.birth_date, row.acquired_on):
+            errors.append(RowError(row.line, "資格取得年月日", refusal))
+        elif at_75 := roster_rules.lost_at_75(row.lost_on, row.birth_date, self.day):
+            row.lost_on = at_75
+            self.derived_at_75.add(row.line)
         return errors
+
+    def _warn(self, row: MemberRow, head: _Head | None) -> None:
+        """Warnings of a row about to be written: they never stop the file."""
+        if row.line in self.derived_at_75 and row.lost_on is not None:
+            message = roster_rules.lost_at_75_warning(row.lost_on)
+            self.tally.warn(row.line, "資格喪失年月日", message)
+        if row.is_insured_person:
+            self.head_lost[row.household] = row.lost_on
+            return
+        insured_lost = self.head_lost.get(row.household, head.lost_on if head else None)
+        if insured_lost is not None and roster_rules.outlasts_insured(row.lost_on, insured_lost):
+            message = roster_rules.outlasts_insured_warning(row.lost_on, insured_lost)
+            self.tally.warn(row.line, "資格喪失年月日", message)
 
     def finish(self) -> None:
         # Dependents whose 本人 came later in the file: every 本人 is written by now.
@@ -95,9 +128,9 @@ class MemberWriter(RowWriter):
         for handler in self.handlers:
             handler.load(existing.values())
         heads = {
-            f"{kigo}-{bango}": _Head(pk, edaban)
-            for pk, kigo, bango, edaban in _matching_heads(rows).values_list(
-                "pk", "kigo", "bango", "edaban"
+            f"{kigo}-{bango}": _Head(pk, edaban, lost_on)
+            for pk, kigo, bango, edaban, lost_on in _matching_heads(rows).values_list(
+                "pk", "kigo", "bango", "edaban", "lost_on"
             )
         }
         hashes = [row.number_hash for row in rows if row.number_hash]
@@ -132,6 +165,7 @@ class MemberWriter(RowWriter):
                 if row.is_insured_person:
                     self.failed_heads.setdefault(row.household, row.line)
                 continue
+            self._warn(row, head)
             insured_id = None if row.is_insured_person or head is None else head.pk
             values = _values(row, self.employers[row.kigo], insured_id)
             set_number = bool(row.number_hash) and (
@@ -151,7 +185,7 @@ class MemberWriter(RowWriter):
                     else:
                         self.tally.unchanged += 1
                     continue
-                if any(getattr(member, k) != values[k] for k in NOTICE_FIELDS):
+                if any(k in values and getattr(member, k) != values[k] for k in NOTICE_FIELDS):
                     self.notice_changes[member.pk] = "change"
                 elif set_number and member.mynumber_last4:
                     self.notice_changes[member.pk] = "mynumber_correction"
@@ -172,7 +206,8 @@ class MemberWriter(RowWriter):
             handler.write()  # after bulk_create: new members have their pks
         for member in new:
             if member.relation == SELF:
-                heads[f"{member.kigo}-{member.bango}"] = _Head(member.pk, member.edaban)
+                key = f"{member.kigo}-{member.bango}"
+                heads[key] = _Head(member.pk, member.edaban, member.lost_on)
         self._number_events(numbered)
         self.tally.created += len(new)
         self.tally.updated += len(changed)
@@ -287,6 +322,8 @@ def _members_keyed(queryset: Any) -> Iterator[Member]:
 
 
 def _values(row: MemberRow, employer_id: int, insured_id: int | None) -> dict[str, Any]:
+    # Without a 負担割合 column the rate on record is kept as it is.
+    copay = {} if row.copay_rate is None else {"copay_rate": row.copay_rate}
     return {
         "employer_id": employer_id,
         "relation": row.relation,
@@ -299,6 +336,7 @@ def _values(row: MemberRow, employer_id: int, insured_id: int | None) -> dict[st
         "address": row.address,
         "acquired_on": row.acquired_on,
         "lost_on": row.lost_on,
+        **copay,
     }
 
 

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from members import validators as v
 from members.dates import parse_optional_roster_date, parse_roster_date
+from members.roster.rules import COPAY_COLUMN, parse_copay_rate
 
 MEMBER_COLUMNS: tuple[str, ...] = (
     "記号",
@@ -42,6 +43,8 @@ EMPLOYER_COLUMNS: tuple[str, ...] = ("記号", "事業所名称", "所在地", "
 KIND_MEMBERS = "members"
 KIND_EMPLOYERS = "employers"
 KIND_COLUMNS = {KIND_MEMBERS: MEMBER_COLUMNS, KIND_EMPLOYERS: EMPLOYER_COLUMNS}
+# Columns a file may leave out; without them the import keeps what is on record.
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {KIND_MEMBERS: (COPAY_COLUMN,), KIND_EMPLOYERS: ()}
 KIND_LABELS = {KIND_MEMBERS: "加入者ファイル", KIND_EMPLOYERS: "事業所ファイル"}
 
 # The database columns' lengths (members.models): a longer value is a row error, not a crash.
@@ -108,6 +111,8 @@ class MemberRow:
     myna_registration: str
     # Set by the importer: the keyed hash, so duplicates are found without keeping numbers.
     number_hash: str | None = field(default=None, repr=False)
+    # 負担割合: "2割", "3割", "" (none), or None when the file has no such column.
+    copay_rate: str | None = None
 
     @property
     def key(self) -> str:
@@ -214,9 +219,9 @@ def recognise_header(cells: list[str]) -> tuple[str, list[str]]:
             f"事業所ファイルは「{','.join(EMPLOYER_COLUMNS)}」を1行目に置いてください。",
             line=1,
         )
-    expected = KIND_COLUMNS[kind]
+    expected = KIND_COLUMNS[kind] + OPTIONAL_COLUMNS[kind]
     problems = []
-    missing = [name for name in expected if name not in names]
+    missing = [name for name in KIND_COLUMNS[kind] if name not in names]
     if missing:
         problems.append(f"必要な列がありません: {'、'.join(missing)}")
     unknown = [_masked(name) or "（空欄）" for name in names if name not in expected]
@@ -344,6 +349,7 @@ def parse_member_cells(line: int, cells: dict[str, str]) -> MemberRow | RowFailu
     my_number = row.get("個人番号", _optional_my_number)
     # Applied by eligibility (a members.roster.hooks handler), not by the member writer.
     myna = row.get("マイナ保険証", v.parse_myna_registration)
+    copay_rate = row.get(COPAY_COLUMN, parse_copay_rate) if COPAY_COLUMN in cells else None
     if acquired_on and lost_on and lost_on <= acquired_on:
         row.add("資格喪失年月日", "資格喪失年月日は資格取得年月日より後の日付にしてください。")
     if birth_date and acquired_on and acquired_on < birth_date:
@@ -366,6 +372,7 @@ def parse_member_cells(line: int, cells: dict[str, str]) -> MemberRow | RowFailu
         lost_on=lost_on,
         my_number=my_number,
         myna_registration=myna,
+        copay_rate=copay_rate,
     )
 
 

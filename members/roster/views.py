@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from members.models import RosterImport
 from members.roster.importer import import_roster
-from members.roster.writers import MAX_STORED_ERRORS
+from members.roster.writers import MAX_STORED_ERRORS, MAX_STORED_WARNINGS
 from portal import audit
 from portal.roles import Role, role_required
 
@@ -72,10 +72,11 @@ def imports(request: HttpRequest) -> HttpResponse:
             via="upload",
         )
         if run.outcome == RosterImport.Outcome.APPLIED:
+            warned = f"警告 {len(run.warnings)}件があります。下の一覧を確認してください。"
             messages.success(
                 request,
                 f"取り込みました(新規 {run.created}件、更新 {run.updated}件、"
-                f"変更なし {run.unchanged}件)。",
+                f"変更なし {run.unchanged}件)。" + (warned if run.warnings else ""),
             )
         else:
             messages.error(
@@ -105,5 +106,9 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "members/roster/import_detail.html",
-        {"run": run, "errors_capped": len(run.errors) >= MAX_STORED_ERRORS},
+        {
+            "run": run,
+            "errors_capped": len(run.errors) >= MAX_STORED_ERRORS,
+            "warnings_capped": len(run.warnings) >= MAX_STORED_WARNINGS,
+        },
     )

@@ -23,9 +23,11 @@ from members.roster.parse import EmployerRow, RowError, RowFailure
 
 BATCH_SIZE = 1000
 MAX_STORED_ERRORS = 1000
+MAX_STORED_WARNINGS = 1000
 
-# What a 資格情報のお知らせ prints from the record (記号・番号・枝番 are the row's key).
-NOTICE_FIELDS = ("name", "name_kana", "birth_date", "acquired_on")
+# What a 資格情報のお知らせ prints from the record (記号・番号・枝番 are the row's key); the
+# 負担割合 only for people aged 70-74, but a change of it always asks for a new notice.
+NOTICE_FIELDS = ("name", "name_kana", "birth_date", "acquired_on", "copay_rate")
 MEMBER_FIELDS = (
     "employer_id",
     "relation",
@@ -38,6 +40,7 @@ MEMBER_FIELDS = (
     "address",
     "acquired_on",
     "lost_on",
+    "copay_rate",
 )
 NUMBER_FIELDS = ("mynumber_token", "mynumber_hash", "mynumber_last4", "mynumber_status")
 EMPLOYER_FIELDS = ("name", "address", "postal_code")
@@ -45,7 +48,8 @@ EMPLOYER_FIELDS = ("name", "address", "postal_code")
 
 @dataclass
 class Tally:
-    """Counts (always exact) and the first MAX_STORED_ERRORS errors of one run."""
+    """Counts (always exact), the first MAX_STORED_ERRORS errors and the first
+    MAX_STORED_WARNINGS warnings of one run. A warning never stops a file from being applied."""
 
     rows_total: int = 0
     created: int = 0
@@ -55,6 +59,8 @@ class Tally:
     numbers_set: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     file_errors: int = 0
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    warnings_total: int = 0
 
     @property
     def has_errors(self) -> bool:
@@ -67,6 +73,11 @@ class Tally:
     def file_error(self, message: str, line: int | None = None) -> None:
         self.file_errors += 1
         self._keep([{"line": line, "column": "", "message": message}])
+
+    def warn(self, line: int, column: str, message: str) -> None:
+        self.warnings_total += 1
+        if len(self.warnings) < MAX_STORED_WARNINGS:
+            self.warnings.append({"line": line, "column": column, "message": message})
 
     def _keep(self, errors: Iterable[dict[str, Any]]) -> None:
         for error in errors:

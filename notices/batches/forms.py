@@ -18,6 +18,7 @@ from django.db.models import Q
 from members.dates import parse_roster_date
 from members.models import Employer, Member
 from members.validators import RosterValueError, parse_bango, parse_edaban, parse_kigo
+from notices.batches.rules import TargetError, elderly_birth_range
 from notices.models import Notice, NoticeBatch
 
 MAX_LINES = 5000
@@ -73,7 +74,13 @@ def find_members(keys: list[MemberKey]) -> tuple[list[Member], list[MemberKey]]:
 
 class BatchForm(forms.Form):
     reason = forms.ChoiceField(
-        label="交付理由", choices=Notice.Reason.choices, initial=Notice.Reason.INITIAL
+        label="交付理由",
+        choices=Notice.Reason.choices,
+        initial=Notice.Reason.INITIAL,
+        help_text="70歳到達: 基準日に発効期日(月の初日)を指定すると、その日から70歳から74歳の"
+        "負担割合が適用される方が対象です(誕生月のうちに開始してください)。"
+        "負担割合の年次更新: 基準日に8月1日を指定すると、その日に70歳から74歳の方全員が対象です"
+        "(新しい負担割合を取り込んでから開始してください)。",
     )
     as_of = forms.CharField(
         label="基準日",
@@ -119,6 +126,11 @@ class BatchForm(forms.Form):
             self.add_error("employer", "事業所を選んでください。")
         if scope == NoticeBatch.Scope.MEMBERS:
             self._clean_member_list(data.get("members") or "")
+        elif data.get("reason") in Notice.ELDERLY_REASONS and data.get("as_of"):
+            try:
+                elderly_birth_range(data["reason"], data["as_of"])
+            except TargetError as error:
+                self.add_error("as_of", str(error))
         return data
 
     def _clean_member_list(self, text: str) -> None:

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from members.models import Employer, Member
 from notices import render, services
+from notices.batches import rules
 from notices.models import Notice, NoticeBatch, NoticeBatchItem
 from portal.batching import engine
 from portal.batching.engine import BatchError as BatchError
@@ -84,6 +85,7 @@ class NoticeBatches(engine.BatchKind[NoticeBatch, NoticeBatchItem]):
                 batch=batch,
                 insurer=insurer,
                 notify=False,
+                terms_on=batch.as_of,  # an elderly batch started ahead describes its 基準日
             )
         except services.NoInsurer as error:
             # Not unforeseen: every item fails with the reason staff can act on.
@@ -93,7 +95,9 @@ class NoticeBatches(engine.BatchKind[NoticeBatch, NoticeBatchItem]):
                 item.status, item.notice = DONE, issued.notices[item.member_id]
                 continue
             error = issued.failures[item.member_id]
-            if not isinstance(error, render.MissingGlyph | services.NoInsurer):
+            if not isinstance(
+                error, render.MissingGlyph | services.NoInsurer | services.NoCopayRate
+            ):
                 logger.error("notice batch %s item %s failed: %r", batch.pk, item.pk, error)
             item.status, item.error = FAILED, failure_reason(error)
 
@@ -127,6 +131,27 @@ KIND = NoticeBatches()
 
 
 def targets(
+    scope: str,
+    as_of: date,
+    employer: Employer | None,
+    members: Sequence[Member] | None,
+    reason: str = "",
+) -> QuerySet[Member]:
+    """The members a batch issues to. An elderly reason narrows everyone enrolled (or an
+    employer's members) to the ages it is for; a list of members is taken as given."""
+    chosen = _in_scope(scope, as_of, employer, members)
+    if reason in Notice.ELDERLY_REASONS and scope != NoticeBatch.Scope.MEMBERS:
+        try:
+            earliest, latest = rules.elderly_birth_range(reason, as_of)
+        except rules.TargetError as error:
+            raise BatchError(str(error)) from None
+        chosen = chosen.filter(birth_date__lte=latest)
+        if earliest is not None:
+            chosen = chosen.filter(birth_date__gte=earliest)
+    return chosen
+
+
+def _in_scope(
     scope: str, as_of: date, employer: Employer | None, members: Sequence[Member] | None
 ) -> QuerySet[Member]:
     if scope == NoticeBatch.Scope.ENROLLED:
@@ -159,7 +184,7 @@ def start_batch(
     if reason not in Notice.Reason.values:
         raise BatchError("交付理由が正しくありません。")
     member_ids = list(
-        targets(scope, as_of, employer, members)
+        targets(scope, as_of, employer, members, reason)
         .order_by("kigo", "bango", "edaban")
         .values_list("pk", flat=True)
     )
@@ -211,6 +236,8 @@ def failure_reason(error: Exception) -> str:
         return f"お知らせの書体にない文字があるため作成できません(文字: {characters})。"
     if isinstance(error, services.NoInsurer):
         return "保険者情報が登録されていません。保険者情報を登録してから再度交付してください。"
+    if isinstance(error, services.NoCopayRate):
+        return str(error)
     return "予期しないエラーで作成できませんでした(システムログを確認してください)。"
 
 

@@ -147,6 +147,8 @@ DEMO_REGISTRATIONS = {
     "1202-102-01": (date(2024, 6, 5), None),
     "1305-21-00": (date(2021, 3, 1), None),
     "1305-21-01": (date(2023, 2, 1), date(2024, 11, 10)),  # 解除: usable until 2024-12-31
+    "1202-104-00": (date(2022, 4, 5), None),  # 木村 正男, 72, 3割
+    "1305-23-00": (date(2023, 8, 1), None),  # 加藤 洋子, 71, no 負担割合 on file yet
 }
 # The card's electronic certificate expired: usable as マイナ保険証 until 2026-03-31.
 DEMO_CARD_CERTIFICATE_EXPIRY = {"1305-21-00": date(2025, 12, 10)}
@@ -218,13 +220,16 @@ def issue_demo_notices() -> int:
     from django.conf import settings
 
     from notices.models import Notice
-    from notices.services import issue_notice
+    from notices.services import NoCopayRate, issue_notice
 
     today = timezone.localdate()
     cutoff = settings.NOTICE_CUTOFF_DATE
     issued = 0
     for person in Member.objects.enrolled_on(today).filter(notices__isnull=True):
         reason = Notice.Reason.INITIAL if person.is_enrolled(cutoff) else Notice.Reason.ENROLMENT
-        issue_notice(person, reason, now=timezone.now(), notify=False)
+        try:
+            issue_notice(person, reason, now=timezone.now(), notify=False)
+        except NoCopayRate:
+            continue  # aged 70-74 with no 負担割合 on file: on the staff worklist instead
         issued += 1
     return issued

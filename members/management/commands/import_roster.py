@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from members.models import RosterImport
 from members.roster.importer import import_roster
-from members.roster.writers import MAX_STORED_ERRORS
+from members.roster.writers import MAX_STORED_ERRORS, MAX_STORED_WARNINGS
 
 
 class Command(BaseCommand):
@@ -33,6 +33,13 @@ class Command(BaseCommand):
                 f"行数={run.rows_total} 新規={run.created} 更新={run.updated} "
                 f"変更なし={run.unchanged} エラー行={run.rejected} (取込番号 {run.pk})"
             )
+            for warning in run.warnings:
+                self.stdout.write(
+                    f"{path.name}:{warning['line']}: 警告 [{warning['column'] or '-'}] "
+                    f"{warning['message']}"
+                )
+            if len(run.warnings) >= MAX_STORED_WARNINGS:
+                self.stdout.write(f"（警告は先頭{MAX_STORED_WARNINGS}件のみ表示しています）")
             if run.outcome == RosterImport.Outcome.REJECTED:
                 for error in run.errors:
                     line = error["line"] if error["line"] is not None else "-"

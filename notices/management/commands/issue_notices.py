@@ -1,4 +1,7 @@
-"""manage.py issue_notices --reason initial --as-of 2024-09-30 [--employer KIGO] [--wait]"""
+"""manage.py issue_notices --reason initial --as-of 2024-09-30 [--employer KIGO] [--wait]
+
+The elderly batches: --reason elderly_start --as-of the 発効期日 (a 1st), started in the month
+before it; --reason elderly_renewal --as-of YYYY-08-01, once the new rates are imported."""
 
 from __future__ import annotations
 
