@@ -230,6 +230,21 @@ def _return_documents(facts: MemberFacts) -> str:
     return ""
 
 
+def _covered_until(facts: MemberFacts, day: date) -> date | None:
+    """The last covered day as the member is told it. An end that is only the 75th birthday is
+    told from the month before, when the advice announces the move: decades ahead it would read
+    as an expiry date of the マイナ保険証."""
+    last = last_covered_day(facts)
+    if (
+        last is not None
+        and facts.birth_date is not None
+        and left_for_late_elderly(facts)
+        and day < late_elderly_notice_from(facts.birth_date)
+    ):
+        return None
+    return last
+
+
 def _not_enrolled(facts: MemberFacts, day: date) -> ClinicAdvice:
     """Nothing from this insurer works before acquiring, nor from the day coverage is lost."""
     registered = facts.registered_on is not None and facts.registered_on <= day
@@ -301,7 +316,7 @@ def advise(facts: MemberFacts, day: date) -> ClinicAdvice:
         primary, backups, step = _flowchart(facts)
         expires = facts.card_certificate_expires_on
         grace_end = None if expires is None else card_certificate_grace_end(expires)
-        validity = earliest(registration_end(facts), grace_end, last_covered_day(facts))
+        validity = earliest(registration_end(facts), grace_end, _covered_until(facts, day))
         if expires is not None and grace_end is not None and day > expires:
             if registration_end(facts) is None:  # no point renewing for a registration ending
                 step = _step("renew_card_certificate")

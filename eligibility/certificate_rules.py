@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from eligibility.rules import MemberFacts, certificate_last_day, certificate_valid, is_enrolled
-from members.coverage import elderly_from, late_elderly_from
+from members.coverage import elderly_expiry, elderly_from, is_elderly_on, late_elderly_from
 from portal.dates import add_years
 from portal.wareki import format_wareki
 
@@ -16,7 +16,6 @@ from portal.wareki import format_wareki
 MAX_YEARS = 5
 
 # The 70-74 負担割合 is decided each year as of 1 August and runs to the next 31 July.
-RATE_YEAR_END = (7, 31)
 
 
 # --- who may be applied for ---------------------------------------------------------------------
@@ -89,23 +88,6 @@ def elderly_end(birth_date: date) -> date:
     return late_elderly_from(birth_date) - timedelta(days=1)
 
 
-def in_elderly_period(birth_date: date, day: date) -> bool:
-    """True from the 発効期日 (elderly_start) to the day before the 75th birthday."""
-    return elderly_start(birth_date) <= day <= elderly_end(birth_date)
-
-
-def rate_year_end(day: date) -> date:
-    """The 31 July that ends the 1 August period containing `day`."""
-    end = date(day.year, *RATE_YEAR_END)
-    return end if day <= end else date(day.year + 1, *RATE_YEAR_END)
-
-
-def elderly_expiry(birth_date: date, day: date) -> date:
-    """有効期限 of the 70-74 負担割合 in force on `day`: the end of the current 1 August period,
-    or the day before the 75th birthday if sooner."""
-    return min(rate_year_end(day), elderly_end(birth_date))
-
-
 @dataclass(frozen=True)
 class ElderlyCopay:
     ratio: str
@@ -127,7 +109,7 @@ def elderly_copay(birth_date: date, valid_from: date, copay_rate: str) -> Elderl
     """For a certificate starting on `valid_from` inside the 70-74 period: the rate on file,
     the 発効期日 (the later of the certificate's start and elderly_start) and the rate's
     有効期限. None outside the period; RateMissing when the rate is not on file."""
-    if not in_elderly_period(birth_date, valid_from):
+    if not is_elderly_on(birth_date, valid_from):
         return None
     if not copay_rate:
         raise RateMissing(RATE_MISSING)

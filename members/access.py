@@ -19,7 +19,10 @@ from portal.roles import STAFF_ROLES, roles_of
 
 def member_records():
     """Members as pages show them: employer joined, the vault's ciphertext and hash never read."""
-    return Member.objects.select_related("employer").defer("mynumber_token", "mynumber_hash")
+    # The insured person comes along: coverage (Member.coverage_lost_on) ends with theirs.
+    return Member.objects.select_related("employer", "insured").defer(
+        "mynumber_token", "mynumber_hash", "insured__mynumber_token", "insured__mynumber_hash"
+    )
 
 
 def get_member_for_staff(request: HttpRequest, pk: int) -> Member:

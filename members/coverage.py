@@ -94,6 +94,12 @@ def copay_period_end(day: date) -> date:
     return date(year, 7, 31)
 
 
+def elderly_expiry(birth_date: date, day: date) -> date:
+    """有効期限 of the 70-74 負担割合 in force on `day`: the end of the current 1 August period,
+    or the day before the 75th birthday if sooner."""
+    return min(copay_period_end(day), late_elderly_from(birth_date) - timedelta(days=1))
+
+
 def copay_rate_allowed(birth_date: date, day: date) -> bool:
     """Whether a roster imported on `day` may give the person a 負担割合: they must have reached
     70 by the end of the current yearly period (a rate decided ahead for someone turning 70

@@ -6,9 +6,8 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -25,6 +24,8 @@ from members.search import (
 )
 from portal import audit
 from portal.models import AuditEvent
+from portal.pagination import page_of
+from portal.responses import private_csv
 from portal.roles import Role, role_required
 
 PER_PAGE = 50
@@ -141,16 +142,8 @@ def copay_missing(request: HttpRequest) -> HttpResponse:
             request=request,
             detail={"day": day.isoformat(), "rows": members.count()},
         )
-        response = StreamingHttpResponse(
-            copay_worklist.csv_lines(members), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="copay-missing-{day:%Y%m%d}.csv"'
-        response["Cache-Control"] = "no-store"
-        return response
-    page_number = request.GET.get("page", "1")
-    if not page_number.isdigit():
-        messages.error(request, "ページの指定が正しくないため、最初のページを表示しています。")
-    page = Paginator(members, PER_PAGE).get_page(page_number)
+        return private_csv(copay_worklist.csv_lines(members), f"copay-missing-{day:%Y%m%d}.csv")
+    page = page_of(request, members, PER_PAGE)
     audit.record(
         "member.copay_missing_list",
         request=request,

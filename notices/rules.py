@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from members.coverage import (
     ELDERLY_AGE,
     elderly_born_between,
+    elderly_expiry,
     elderly_from,
     late_elderly_from,
     reaches_age_on,
@@ -117,9 +118,7 @@ def elderly_terms(birth_date: date, day: date) -> ElderlyTerms | None:
     start = elderly_from(birth_date)
     on = max(day, start)
     august = date(on.year if (on.month, on.day) >= RATE_YEAR_STARTS else on.year - 1, 8, 1)
-    effective_from = max(start, august)
-    valid_until = min(date(august.year + 1, 7, 31), last_day)
-    return ElderlyTerms(effective_from, valid_until)
+    return ElderlyTerms(max(start, august), elderly_expiry(birth_date, on))
 
 
 def elderly_start_births(effective_from: date) -> tuple[date, date]:

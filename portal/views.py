@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from portal import audit, health, services
 from portal.forms import AuditFilterForm, InsurerForm
 from portal.models import Insurer
+from portal.responses import private_csv
 from portal.roles import STAFF_ROLES, Role, home_url, role_required
 
 
@@ -57,11 +58,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = services.filter_audit_events(**filters)
     if request.GET.get("format") == "csv" and form.is_valid():
         audit.record("audit.export", request=request, detail={"filters": _jsonable(filters)})
-        response = StreamingHttpResponse(
-            services.audit_csv_rows(events.iterator()), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-        return response
+        return private_csv(services.audit_csv_rows(events.iterator()), "audit-log.csv")
     audit.record("audit.view", request=request, detail={"filters": _jsonable(filters)})
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

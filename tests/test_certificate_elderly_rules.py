@@ -10,17 +10,17 @@ import pytest
 
 from eligibility.certificate_rules import (
     Candidate,
-    elderly_expiry,
-    in_elderly_period,
     last_allowed_day,
     next_term_start,
     printed_loss_date,
-    rate_year_end,
     refusal,
     renewal_start,
 )
 from eligibility.certificates.layout import fit
 from eligibility.rules import MemberFacts
+from members.coverage import copay_period_end as rate_year_end
+from members.coverage import elderly_expiry
+from members.coverage import is_elderly_on as in_elderly_period
 
 DAY = D(2026, 11, 26)
 

@@ -50,13 +50,13 @@ AHEAD = ("late_elderly_ahead",)
 AGE_TABLE = [
     # (facts, day, outcome, warnings)
     pytest.param(
-        person("1956-06-15"), D("2026-06-14"), screen("2031-06-14"), (), id="69歳: 変化なし"
+        person("1956-06-15"), D("2026-06-14"), screen(None), (), id="69歳: 期限は告げない"
     ),
     pytest.param(
-        person("1956-06-15"), D("2026-06-15"), screen("2031-06-14"), (), id="70歳: 変化なし"
+        person("1956-06-15"), D("2026-06-15"), screen(None), (), id="70歳: 期限は告げない"
     ),
     pytest.param(
-        person("1951-06-15"), D("2026-04-30"), screen("2026-06-14"), (), id="75歳の前々月末"
+        person("1951-06-15"), D("2026-04-30"), screen(None), (), id="75歳の前々月末: まだ告げない"
     ),
     pytest.param(
         person("1951-06-15"), D("2026-05-01"), screen("2026-06-14"), AHEAD, id="前月1日から予告"

@@ -120,12 +120,14 @@ def test_staff_start_the_yearly_batch_from_the_page_and_the_command(
     assert not Notice.objects.filter(member=people["60"]).exists()
 
 
-def test_the_initial_batch_over_the_demo_roster_fails_the_member_without_a_rate(db):
+def test_the_initial_batch_over_the_demo_roster_fails_the_member_without_a_rate(db, time_machine):
+    time_machine.move_to(at(date(2026, 11, 26)))  # 加藤 洋子 is 71, with no rate on file
     ensure_insurer()
     load_demo_roster()
     missing = elderly_without_rate(timezone.localdate())
     enrolled = set(Member.objects.enrolled_on(CUTOFF).values_list("pk", flat=True))
     due = {person.pk for person in missing} & enrolled
+    assert [person.name for person in missing] == ["加藤　洋子"] and due
     batch = batches.start_batch(reason=Notice.Reason.INITIAL, as_of=CUTOFF, scope="enrolled")
     run_all(batch)
     failed = batch.items.filter(status="failed")

@@ -77,3 +77,20 @@ def test_a_70_74_notice_is_無効_after_its_有効期限(client, elderly, member
     page = _verify(client, notice)
     assert "無効" in page and "有効期限" in page and "令和8年7月31日" in page
     assert "無効: 有効期限(令和8年7月31日)を過ぎています" in _home(client, member)
+
+
+def test_the_staff_member_page_shows_the_current_notice_無効_once_coverage_ends(
+    client, household, clerk, time_machine
+):
+    time_machine.move_to(at(date(2025, 9, 1)))
+    issue(household["spouse"])
+    Member.objects.filter(pk=household["insured"].pk).update(lost_on=date(2025, 10, 1))
+    url = reverse("members:staff_member", args=[household["spouse"].pk])
+    time_machine.move_to(at(date(2025, 9, 30)))
+    client.force_login(clerk)
+    page = client.get(url).content.decode()
+    assert "最新" in page and "資格喪失(令和7年10月1日から)" not in page
+    time_machine.move_to(at(date(2025, 10, 1)))
+    client.force_login(clerk)
+    page = client.get(url).content.decode()
+    assert "最新" not in page and "資格喪失(令和7年10月1日から)" in page

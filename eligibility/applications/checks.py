@@ -13,6 +13,7 @@ from eligibility.certificates.services import period_for
 from eligibility.facts import facts_for_members
 from eligibility.models import ApplicationPerson, CertificateApplication, MynaRegistration
 from eligibility.records.services import EligibilityRefused
+from members.coverage import is_elderly_on
 from members.models import Member
 
 Reason = CertificateApplication.Reason
@@ -71,9 +72,7 @@ def issue_problem(member: Member, start: date, *, needs_assistance: bool) -> str
         valid_from, _ = period_for(member, start, needs_assistance=needs_assistance)
     except EligibilityRefused as refused:
         return f"{member.name}さん: {refused.message}"
-    if certificate_rules.in_elderly_period(member.birth_date, valid_from) and not (
-        member.copay_rate
-    ):
+    if is_elderly_on(member.birth_date, valid_from) and not (member.copay_rate):
         return f"{member.name}さん: {certificate_rules.RATE_MISSING}"
     return None
 

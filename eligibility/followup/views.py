@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -14,6 +13,8 @@ from django.views.decorators.http import require_http_methods
 from eligibility.followup import services as followup
 from eligibility.followup.forms import NoDocumentFilterForm
 from portal import audit
+from portal.pagination import page_of
+from portal.responses import private_csv
 from portal.roles import STAFF_ROLES, role_required
 
 PER_PAGE = 50
@@ -36,17 +37,9 @@ def no_valid_document(request: HttpRequest) -> HttpResponse:
         audit.record(
             "eligibility.no_document_export", request=request, detail={**scope, "rows": len(pks)}
         )
-        response = StreamingHttpResponse(
-            followup.csv_lines(pks, day), content_type="text/csv; charset=utf-8"
-        )
         name = f"no-valid-document-{employer.kigo if employer else 'all'}-{day:%Y%m%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["Cache-Control"] = "no-store"
-        return response
-    page_number = request.GET.get("page", "1")
-    if not page_number.isdigit():
-        messages.error(request, "ページの指定が正しくないため、最初のページを表示しています。")
-    page = Paginator(pks, PER_PAGE).get_page(page_number)
+        return private_csv(followup.csv_lines(pks, day), name)
+    page = page_of(request, pks, PER_PAGE)
     audit.record(
         "eligibility.no_document_list",
         request=request,

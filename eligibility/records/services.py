@@ -21,6 +21,7 @@ from eligibility.models import (
     SmartphonePreference,
 )
 from eligibility.rules import MYNA_HOKENSHO_START, registration_end
+from members.coverage import is_elderly_on
 from members.models import Member
 from portal import audit
 from portal.wareki import format_wareki
@@ -232,7 +233,7 @@ def check_certificate_period(
             "(75歳の誕生日の前日・資格喪失日の前日、70歳から74歳の方は負担割合の有効期限"
             "(7月31日)・発効期日の前日までです)。"
         )
-    if certificate_rules.in_elderly_period(member.birth_date, valid_from) and not member.copay_rate:
+    if is_elderly_on(member.birth_date, valid_from) and not member.copay_rate:
         raise EligibilityRefused(certificate_rules.RATE_MISSING)
     if needs_assistance:
         return

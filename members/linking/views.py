@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +15,7 @@ from members.linking import services as linking
 from members.linking.forms import LinkForm, MailingListForm
 from members.models import Member
 from portal import audit
+from portal.responses import private_csv
 from portal.roles import STAFF_ROLES, role_required
 
 
@@ -43,15 +44,9 @@ def mailing_list(request: HttpRequest) -> HttpResponse:
         issued = linking.issue_mailing_list(
             employer, actor=request.user, ip=audit.client_ip(request), now=timezone.now()
         )
-        response = StreamingHttpResponse(
-            linking.mailing_list_csv(issued), content_type="text/csv; charset=utf-8"
-        )
         scope = employer.kigo if employer else "all"
-        response["Content-Disposition"] = (
-            f'attachment; filename="registration-codes-{scope}-{timezone.localdate():%Y%m%d}.csv"'
-        )
-        response["Cache-Control"] = "no-store"
-        return response
+        name = f"registration-codes-{scope}-{timezone.localdate():%Y%m%d}.csv"
+        return private_csv(linking.mailing_list_csv(issued), name)
     pending = linking.insured_persons_for_codes(None, timezone.localdate()).count()
     return render(
         request, "members/linking/mailing_list.html", {"form": form, "pending_total": pending}

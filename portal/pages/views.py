@@ -11,6 +11,7 @@ from eligibility.status import household_advice, household_certificates, staff_s
 from members.access import get_member_for_staff
 from members.households import household_of
 from members.views import member_record_context
+from notices import rules as notice_rules
 from notices.mismatch.access import household_cases, member_cases
 from notices.services import household_notices
 from portal import audit
@@ -45,5 +46,7 @@ def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
     context = member_record_context(member, today)
     context["eligibility"] = staff_status(member, today)
     context["notices"] = member.notices.defer("snapshot").select_related("issued_by")
+    # A current notice stops being valid the day coverage ends (notices.rules.lapse).
+    context["notice_lapse"] = notice_rules.lapse(member.birth_date, member.coverage_lost_on, today)
     context["mismatch_cases"] = member_cases(member)
     return render(request, "portal/pages/staff_member.html", context)
