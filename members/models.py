@@ -9,6 +9,7 @@ from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Lower, Replace
 
 from members.coverage import coverage_lost_on, late_elderly_born_on_or_before
+from portal.models import mask_full_numbers
 
 
 def _search_form(field: str) -> Replace:
@@ -34,7 +35,7 @@ class Employer(models.Model):
         ordering = ["kigo"]
 
     def __str__(self) -> str:
-        return f"{self.kigo} {self.name}"
+        return mask_full_numbers(f"{self.kigo} {self.name}")
 
 
 class EmployerUser(models.Model):
@@ -206,7 +207,8 @@ class Member(models.Model):
     def __str__(self) -> str:
         # Joined by ・, not hyphens: 記号+番号+枝番 can run to twelve digits, which the audit
         # guard would take for a My Number written with hyphens.
-        return f"{self.kigo}・{self.bango}・{self.edaban} {self.name}"
+        # Masked: a name imported before free text refused twelve digits may still hold some.
+        return mask_full_numbers(f"{self.kigo}・{self.bango}・{self.edaban} {self.name}")
 
     @property
     def is_insured_person(self) -> bool:

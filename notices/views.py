@@ -95,11 +95,11 @@ def staff_issue(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     ip = audit.client_ip(request) or "unknown"
-    if ratelimit.exhausted(
+    # Counted and checked in one step: parallel scans cannot all slip under the limit.
+    if not ratelimit.attempt(
         "notice-verify", ip, limit=settings.VERIFY_MAX_PER_IP, window=settings.VERIFY_WINDOW_SECONDS
     ):
         return render(request, "429.html", status=429)
-    ratelimit.fail("notice-verify", ip, window=settings.VERIFY_WINDOW_SECONDS)
     public_id = public_id_from(token)
     notice = (
         Notice.objects.select_related("member__insured").filter(public_id=public_id).first()

@@ -5,6 +5,7 @@ AUDIT_ACTIONS = {
     "auth.login": "ログイン",
     "auth.login_failed": "ログイン失敗",
     "auth.logout": "ログアウト",
+    "auth.session_expired": "無操作・時間切れによるログアウト",
     "auth.mfa_activated": "二段階認証の設定",
     "auth.mfa_deactivated": "二段階認証の解除",
     "insurer.update": "保険者情報の変更",
@@ -19,6 +20,6 @@ class PortalConfig(AppConfig):
     verbose_name = "ポータル"
 
     def ready(self) -> None:
-        from portal import audit, checks, signals  # noqa: F401  (checks and receivers)
+        from portal import audit, checks, sessions, signals  # noqa: F401  (checks and receivers)
 
         audit.register_actions(AUDIT_ACTIONS)

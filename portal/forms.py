@@ -4,9 +4,10 @@ from django import forms
 
 from portal.audit_actions import ACTION_LABELS
 from portal.models import Insurer
+from portal.validators import RefusesFullNumbers
 
 
-class InsurerForm(forms.ModelForm):
+class InsurerForm(RefusesFullNumbers, forms.ModelForm):
     class Meta:
         model = Insurer
         fields = [
@@ -27,7 +28,7 @@ class InsurerForm(forms.ModelForm):
         }
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(RefusesFullNumbers, forms.Form):
     actor = forms.CharField(label="実行者(メールアドレス)", required=False)
     target = forms.CharField(label="対象ID・対象", required=False)
     action = forms.ChoiceField(label="操作", required=False)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -42,3 +43,63 @@ class RequireMFAMiddleware:
         ):
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+# Pages anyone may cache when nobody is signed in: they hold nothing personal.
+_PUBLIC_CACHEABLE_EXACT = frozenset({"/"})
+_PUBLIC_CACHEABLE_PREFIXES = ("/guide/", "/static/")
+
+# The portal uses none of these browser features; no page (nor anything injected into one)
+# may ask for them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+
+
+class PrivacyHeadersMiddleware:
+    """Every response: a Permissions-Policy that denies every browser feature; and
+    `Cache-Control: private, no-store` on everything but static files and the public pages
+    seen anonymously, so that no page with personal data can forget it.
+
+    A view's own no-store header (exports, never_cache) is left as it is.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if not _may_be_cached(request) and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _may_be_cached(request: HttpRequest) -> bool:
+    path = request.path
+    if path.startswith(settings.STATIC_URL):
+        return True
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    return path in _PUBLIC_CACHEABLE_EXACT or path.startswith(_PUBLIC_CACHEABLE_PREFIXES)

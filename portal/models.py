@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 import pgtrigger
 from django.conf import settings
@@ -51,18 +53,59 @@ class Insurer(models.Model):
         return cls.objects.filter(pk=1).first()
 
 
-# Twelve digits in a row, half- or full-width, possibly split by spaces or hyphens: the shape of
-# a full My Number. The audit detail refuses it, in Python and again in PostgreSQL.
-_TWELVE_DIGITS = re.compile(r"(?:[0-9０-９][\s\-－]?){11}[0-9０-９]")
+# The one definition of "a full My Number" in free text: twelve digits, half- or full-width,
+# with any run of separators between them. Separators: every character str.isspace() accepts,
+# NUL (never stored, but typed between digits to slip past a check), the zero-width ones, and
+# every hyphen look-alike including ー and ｰ (a Japanese IME types ー for "-"; between digits it
+# can only be a separator). Anything else between digits (/, ., _, ・, letters) ends the run.
+# The same pattern, written only with \uXXXX escapes that Python and PostgreSQL's regex engine
+# both read, is the audit table's trigger: Python refuses first, the trigger is the backstop.
+_DIGIT_CLASS = "[0-9\\uff10-\\uff19]"
+_SEPARATOR_CHARS = (
+    "\x00\t\n\v\f\r \x1c\x1d\x1e\x1f\x85\xa0\u1680"
+    + "".join(chr(code) for code in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"  # the rest of str.isspace()
+    + "\u200b\u200c\u200d\u2060\ufeff"  # zero-width
+    + "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d\u30fc\uff70"  # hyphens, ー, ｰ
+)
+_SEPARATOR_CLASS = "[" + "".join(f"\\u{ord(char):04x}" for char in _SEPARATOR_CHARS) + "]"
+FULL_NUMBER_PATTERN = f"{_DIGIT_CLASS}(?:{_SEPARATOR_CLASS}*{_DIGIT_CLASS}){{11}}"
+_TWELVE_DIGITS = re.compile(FULL_NUMBER_PATTERN)
 
 
 def contains_full_number(text: str) -> bool:
+    """Twelve digits (half- or full-width) with only spaces, hyphens or ー between them."""
     return bool(_TWELVE_DIGITS.search(text))
 
 
 def mask_full_numbers(text: str) -> str:
     """Text with anything shaped like a full My Number replaced by asterisks."""
     return _TWELVE_DIGITS.sub(lambda match: "*" * len(match.group()), text)
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def audit_text(detail: dict[str, Any], target_label: str) -> str:
+    """What the trigger searches: the detail as JSON, the label, and every string in the
+    detail unescaped (JSON writes a tab as \\t, which would hide a tab-spaced number)."""
+    values = "|".join(_strings(detail))
+    return f"{json.dumps(detail, ensure_ascii=False)}|{target_label}|{values}"
+
+
+# The trigger's text: as audit_text (jsonb_path_query walks every string value, #>> unescapes).
+_AUDIT_TEXT_SQL = (
+    "NEW.detail::text || '|' || NEW.target_label || '|' || coalesce((SELECT "
+    "string_agg(v #>> '{}', '|') FROM jsonb_path_query(NEW.detail, "
+    "'strict $.** ? (@.type() == \"string\")') AS v), '')"
+)
 
 
 class AuditEvent(models.Model):
@@ -112,9 +155,11 @@ class AuditEvent(models.Model):
                 name="audit_no_full_number",
                 when=pgtrigger.Before,
                 operation=pgtrigger.Insert,
+                # The same pattern as contains_full_number (only \\uXXXX escapes, which
+                # PostgreSQL's regex engine reads as Python's does).
                 func=(
-                    "IF regexp_replace(NEW.detail::text || NEW.target_label, "
-                    "'[[:space:]\\-－]', '', 'g') ~ '[0-9０-９]{12}' THEN "
+                    f"IF ({_AUDIT_TEXT_SQL}) ~ "
+                    f"'{FULL_NUMBER_PATTERN}' THEN "
                     "RAISE EXCEPTION 'audit rows may not hold twelve digits in a row'; "
                     "END IF; RETURN NEW;"
                 ),

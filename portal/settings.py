@@ -6,6 +6,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from portal.env import (
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.PrivacyHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.sessions.SessionLimitsMiddleware",
     "portal.middleware.RequireMFAMiddleware",
 ]
 
@@ -112,7 +115,13 @@ CACHES = {
     )
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+# Staff, auditors and employer users are logged out after this long without a request;
+# everyone is logged out this long after the login (portal/sessions.py).
+SESSION_IDLE_SECONDS_STAFF = env_int("SESSION_IDLE_SECONDS_STAFF", 30 * 60)
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 8 * 60 * 60)
+# The stored session outlives the absolute limit by an hour, so that it is the middleware
+# that ends it, with its message and audit row.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", SESSION_ABSOLUTE_SECONDS + 60 * 60)
 
 TASKS = {
     "default": {
@@ -255,6 +264,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the portal append to X-Forwarded-For (1 behind the documented TLS
+# proxy). The client's address, for the audit log and the per-address limits, is the entry that
+# many from the right (portal.audit.client_ip); 0: the connection's own address.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more")
 # The health endpoints are probed over plain HTTP from inside the deployment.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 

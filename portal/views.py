@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -61,8 +61,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         return private_csv(services.audit_csv_rows(events.iterator()), "audit-log.csv")
     audit.record("audit.view", request=request, detail={"filters": _jsonable(filters)})
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    # Only the form's fields, from its data: a refused value was blanked there, and nothing
+    # else the address held is echoed into the page's links.
+    query = QueryDict(mutable=True)
+    for name in form.fields:
+        if form.is_bound and form.data.get(name):
+            query[name] = form.data[name]
     return render(
         request,
         "portal/audit_log.html",

@@ -170,9 +170,9 @@ def expiring(buhin):
     return certificates
 
 
-def test_the_renewal_list_and_a_bulk_renewal(client, clerk, expiring):
+def test_the_renewal_list_and_a_bulk_renewal(client, supervisor, expiring):
     soon = expiring["期限　近子"]
-    client.force_login(clerk)
+    client.force_login(supervisor)
     url = reverse("eligibility:certificate_renewals")
     page = client.get(url).content.decode()
     assert "期限　近子" in page and "期限　先子" not in page
@@ -191,16 +191,16 @@ def test_the_renewal_list_and_a_bulk_renewal(client, clerk, expiring):
     assert renewal.source == "renewal" and renewal.issued_on == TODAY
     assert "期限　近子" not in client.get(url).content.decode()  # renewed: off the list
     # Renewing the same certificate again issues nothing.
-    again = batches.start_renewal([soon], today=TODAY, actor=clerk, enqueue=False)
+    again = batches.start_renewal([soon], today=TODAY, actor=supervisor, enqueue=False)
     _run_all(again)
     item = again.items.get()
     assert item.status == "skipped" and "すでに更新されています" in item.error
     assert EligibilityCertificate.objects.filter(renews=soon).count() == 1
 
 
-def test_renewing_only_the_ticked_certificates(client, clerk, expiring):
+def test_renewing_only_the_ticked_certificates(client, supervisor, expiring):
     later = expiring["期限　先子"]
-    client.force_login(clerk)
+    client.force_login(supervisor)
     client.post(
         reverse("eligibility:certificate_renewals"), {"days": "150", "certificate": [later.pk]}
     )
@@ -208,8 +208,8 @@ def test_renewing_only_the_ticked_certificates(client, clerk, expiring):
     assert list(batch.items.values_list("renews", flat=True)) == [later.pk]
 
 
-def test_an_empty_renewal_list_starts_nothing(client, clerk, buhin):
-    client.force_login(clerk)
+def test_an_empty_renewal_list_starts_nothing(client, supervisor, buhin):
+    client.force_login(supervisor)
     response = client.post(reverse("eligibility:certificate_renewals"), {"days": "90"}, follow=True)
     assert "更新する資格確認書がありません" in response.content.decode()
     assert not CertificateBatch.objects.exists()

@@ -28,7 +28,8 @@ from members.models import Employer, Member
 from members.roster import parse as roster
 from members.roster.importer import safe_file_name
 from portal import audit
-from portal.models import AuditEvent
+from portal.models import AuditEvent, contains_full_number
+from portal.validators import FULL_NUMBER_MESSAGE
 
 COLUMNS = ("記号", "番号", "枝番", "氏名", "生年月日", "申請理由", "理由の詳細")
 REQUIRED = COLUMNS[:-1]
@@ -127,6 +128,10 @@ def _parse_row(line: int, cells: dict[str, str], result: Result) -> Row | None:
     birth_date = get("生年月日", parse_roster_date)
     reason = get("申請理由", parse_reason)
     detail = (cells.get("理由の詳細") or "").strip()
+    for column, text in cells.items():
+        if isinstance(text, str) and contains_full_number(text):
+            problems.append(f"{column}: {FULL_NUMBER_MESSAGE}")
+            detail = ""  # never stored, even if the row were otherwise taken
     if reason:
         problems += applications.check_reason(reason, detail)
     for message in problems:

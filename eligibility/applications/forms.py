@@ -14,6 +14,7 @@ from eligibility.models import CertificateApplication
 from members.models import Member
 from members.search import MY_NUMBER_REFUSED
 from portal.models import contains_full_number
+from portal.validators import RefusesFullNumbers
 
 
 class PeopleSearchForm(forms.Form):
@@ -41,7 +42,7 @@ class PeopleSearchForm(forms.Form):
         return super().clean()
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(RefusesFullNumbers, forms.Form):
     """One household: tick the people, pick the reason. Ineligible people are listed with why,
     but cannot be ticked."""
 
@@ -112,7 +113,7 @@ class UploadForm(forms.Form):
         return upload
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(RefusesFullNumbers, forms.Form):
     return_reason = forms.CharField(
         label="差戻しの理由(事業所に表示されます)",
         max_length=RETURN_REASON_MAX,

@@ -1,5 +1,10 @@
-"""業務課 staff: 職権交付 (started by a supervisor), the renewal list and bulk renewal, and
-each bulk issue's progress."""
+"""業務課 staff: 職権交付 and bulk renewal (started by a supervisor only; clerks see the
+renewal list and every batch's progress, and may resume a batch), and each bulk issue's
+progress.
+
+Starting a bulk issue sends certificates to hundreds of people at once, so it is the
+supervisor's decision, as in the README; a clerk's start is refused with a 403 and a message.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ from portal.roles import STAFF_ROLES, Role, role_required, roles_of
 
 PER_PAGE = 20
 LIST_PER_PAGE = 100
+EX_OFFICIO_REFUSED = "職権交付を開始できるのは承認者(supervisor)だけです。"
+RENEWAL_REFUSED = "資格確認書の更新を開始できるのは承認者(supervisor)だけです。"
 
 
 @role_required(*STAFF_ROLES)
@@ -28,8 +35,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     supervisor = Role.SUPERVISOR in roles_of(request.user)
     form = ExOfficioForm(request.POST if request.method == "POST" and supervisor else None)
     preview = None
-    if request.method == "POST" and not supervisor:
-        messages.error(request, "職権交付を開始できるのは承認者(supervisor)だけです。")
+    refused = request.method == "POST" and not supervisor
+    if refused:
+        messages.error(request, EX_OFFICIO_REFUSED)
     elif form.is_bound and form.is_valid():
         as_of = form.cleaned_data["as_of"]
         if request.POST.get("action") == "start":
@@ -55,6 +63,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         request,
         "eligibility/certificates/batches.html",
         {"form": form, "page": page, "query": "", "supervisor": supervisor, "preview": preview},
+        status=403 if refused else 200,
     )
 
 
@@ -102,6 +111,10 @@ def batch_resume(request: HttpRequest, pk: int) -> HttpResponse:
 def renewals(request: HttpRequest) -> HttpResponse:
     """Certificates expiring within N days (default 90); renew all of them, or those ticked."""
     today = timezone.localdate()
+    supervisor = Role.SUPERVISOR in roles_of(request.user)
+    refused = request.method == "POST" and not supervisor
+    if refused:
+        messages.error(request, RENEWAL_REFUSED)
     source = request.POST if request.method == "POST" else request.GET
     form = RenewalForm(source or None)
     days = batches.DEFAULT_RENEWAL_DAYS
@@ -111,7 +124,7 @@ def renewals(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, "日数の指定に誤りがあるため、90日で表示しています。")
     listed = batches.expiring(today, days)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not refused and form.is_valid():
         chosen = [pk for pk in request.POST.getlist("certificate") if pk.isdigit()]
         selected = listed.filter(pk__in=chosen) if chosen else listed
         try:
@@ -132,5 +145,13 @@ def renewals(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "eligibility/certificates/renewals.html",
-        {"form": form, "page": page, "days": days, "today": today, "query": f"days={days}"},
+        {
+            "form": form,
+            "page": page,
+            "days": days,
+            "today": today,
+            "query": f"days={days}",
+            "supervisor": supervisor,
+        },
+        status=403 if refused else 200,
     )

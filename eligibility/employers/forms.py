@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from members.models import Employer
+from portal.validators import RefusesFullNumbers
 
 
-class InviteForm(forms.Form):
+class InviteForm(RefusesFullNumbers, forms.Form):
     employer = forms.ModelChoiceField(
         label="事業所",
         queryset=Employer.objects.order_by("kigo"),
@@ -27,7 +28,7 @@ class InviteForm(forms.Form):
     )
 
 
-class EmployerUserFilterForm(forms.Form):
+class EmployerUserFilterForm(RefusesFullNumbers, forms.Form):
     employer = forms.ModelChoiceField(
         label="事業所",
         queryset=Employer.objects.order_by("kigo"),

@@ -6,9 +6,10 @@ from django import forms
 
 from eligibility.fields import DATE_HELP, DateTextField
 from members.models import Employer
+from portal.validators import RefusesFullNumbers
 
 
-class NoDocumentFilterForm(forms.Form):
+class NoDocumentFilterForm(RefusesFullNumbers, forms.Form):
     employer = forms.ModelChoiceField(
         label="事業所",
         queryset=Employer.objects.order_by("kigo"),

@@ -194,11 +194,8 @@ def link_account(
     Failures are counted per account and per client address `ip`."""
     if Member.objects.filter(account=user).exists():
         raise AlreadyLinked
-    idents = [str(user.pk), ip or "unknown"]
-    if any(
-        ratelimit.exhausted(scope, ident, limit=limit, window=settings.LINK_FAILURE_WINDOW_SECONDS)
-        for (scope, limit), ident in zip(_limits(), idents, strict=True)
-    ):
+    counted = _count_attempt(str(user.pk), ip or "unknown")
+    if counted is None:
         _refused(user, ip, kigo, bango, "rate_limited")
         raise LinkRefused(RATE_LIMITED_MESSAGE)
     with transaction.atomic():
@@ -227,12 +224,33 @@ def link_account(
             user.groups.add(Group.objects.get(name=Role.MEMBER))
             audit.record("member.link", actor=user, ip=ip, target=member, target_label=str(member))
     if match is None:
-        for (scope, _), ident in zip(_limits(), idents, strict=True):
-            ratelimit.fail(scope, ident, window=settings.LINK_FAILURE_WINDOW_SECONDS)
-        _refused(user, ip, kigo, bango, "no_match")
+        _refused(user, ip, kigo, bango, "no_match")  # the attempts stay counted
         raise LinkRefused
-    ratelimit.clear("link:account", idents[0], window=settings.LINK_FAILURE_WINDOW_SECONDS)
+    # Only failures count: the account starts afresh, the address gets its attempt back.
+    ratelimit.clear(
+        "link:account",
+        str(user.pk),
+        limit=settings.LINK_MAX_FAILURES_PER_ACCOUNT,
+        window=settings.LINK_FAILURE_WINDOW_SECONDS,
+    )
+    ratelimit.give_back(counted[1])
     return member
+
+
+def _count_attempt(*idents: str) -> list[ratelimit.Attempt] | None:
+    """Count this attempt against the account and the address before any code is compared
+    (atomically, so parallel guesses cannot all pass); None when either limit is reached."""
+    counted: list[ratelimit.Attempt] = []
+    for (scope, limit), ident in zip(_limits(), idents, strict=True):
+        this = ratelimit.attempt(
+            scope, ident, limit=limit, window=settings.LINK_FAILURE_WINDOW_SECONDS
+        )
+        if not this:
+            for earlier in counted:  # a refused attempt counts nowhere
+                ratelimit.give_back(earlier)
+            return None
+        counted.append(this)
+    return counted
 
 
 def _refused(user: object, ip: str | None, kigo: str, bango: str, reason: str) -> None:

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 from members import validators as v
 from members.dates import parse_optional_roster_date, parse_roster_date
 from members.roster.rules import COPAY_COLUMN, parse_copay_rate
+from portal.models import contains_full_number
 
 MEMBER_COLUMNS: tuple[str, ...] = (
     "記号",
@@ -320,6 +321,8 @@ def _optional(parse: Callable[[str], str]) -> Callable[[str], str]:
 
 def _limited(parse: Callable[[str], str], label: str, limit: int) -> Callable[[str], str]:
     def parse_limited(text: str) -> str:
+        if contains_full_number(text):  # a My Number in free text, never repeated
+            raise v.RosterValueError(f"{label}に12桁の数字(マイナンバーの形)は入力できません。")
         value = parse(text)
         if len(value) > limit:
             raise v.RosterValueError(f"{label}は{limit}文字以内で入力してください。")

@@ -20,6 +20,8 @@ from members.models import Employer, Member
 from members.validators import RosterValueError, parse_bango, parse_edaban, parse_kigo
 from notices.batches.rules import TargetError, elderly_birth_range
 from notices.models import Notice, NoticeBatch
+from portal.models import contains_full_number, mask_full_numbers
+from portal.validators import FULL_NUMBER_MESSAGE
 
 MAX_LINES = 5000
 _SEPARATORS = re.compile(r"\s*[-‐‑‒–—―−﹣－・/]\s*|\s+")
@@ -112,6 +114,24 @@ class BatchForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("as_of", settings.NOTICE_CUTOFF_DATE.isoformat())
         self.member_list: list[Member] = []
+
+    def full_clean(self) -> None:
+        # Nothing shaped like a full My Number is cleaned or rendered back: 基準日 is refused,
+        # and each pasted line holding one is masked (its line then fails as malformed).
+        refused = False
+        if self.is_bound:
+            data = self.data.copy()
+            refused = contains_full_number(str(data.get(self.add_prefix("as_of"), "")))
+            if refused:
+                data[self.add_prefix("as_of")] = ""
+            lines = str(data.get(self.add_prefix("members"), "")).splitlines()
+            if any(contains_full_number(line) for line in lines):
+                data[self.add_prefix("members")] = "\n".join(map(mask_full_numbers, lines))
+            self.data = data
+        super().full_clean()
+        if refused:
+            self._errors.pop("as_of", None)
+            self.add_error("as_of", FULL_NUMBER_MESSAGE)
 
     def clean_as_of(self) -> date:
         try:

@@ -13,36 +13,20 @@ from members.validators import RosterValueError, parse_my_number
 from notices.mismatch.rules import (
     FULL_NUMBER_REFUSED,
     InputRefused,
-    holds_full_number,
     parse_contact,
     parse_last4,
 )
 from notices.models import MismatchCase
+from portal.validators import RefusesFullNumbers as SharedRefusal
 
 _TEXT_ERRORS = {"null_characters_not_allowed": "使用できない文字が含まれています。"}
 REASON_MAX = 1000
 
 
-class RefusesFullNumbers(forms.Form):
-    """Free-text fields that must never take (or show) a full My Number."""
+class RefusesFullNumbers(SharedRefusal, forms.Form):
+    """Free-text fields that must never take (or show) a full My Number (portal.validators)."""
 
-    def full_clean(self) -> None:
-        refused = []
-        if self.is_bound:
-            for name in self.fields:
-                key = self.add_prefix(name)
-                if holds_full_number(str(self.data.get(key, ""))):
-                    refused.append(name)
-            if refused:
-                # Blanked first: neither cleaned, nor stored, nor rendered back into the page.
-                data = self.data.copy()
-                for name in refused:
-                    data[self.add_prefix(name)] = ""
-                self.data = data
-        super().full_clean()
-        for name in refused:
-            self._errors.pop(name, None)  # "required" for the blanked field says nothing useful
-            self.add_error(name, FULL_NUMBER_REFUSED)
+    refusal_message = FULL_NUMBER_REFUSED
 
 
 class VersionForm(forms.Form):
@@ -178,7 +162,7 @@ class ProposeForm(VersionForm):
         return data
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(SharedRefusal, forms.Form):
     STATUS_CHOICES = [
         ("", "未完了すべて"),
         *[(status.value, status.label) for status in MismatchCase.Status],

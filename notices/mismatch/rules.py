@@ -35,8 +35,8 @@ def folded(text: str) -> str:
 
 
 def holds_full_number(text: str) -> bool:
-    """Twelve digits in a row (half or full width, with spaces or hyphens between)."""
-    return contains_full_number(text) or contains_full_number(folded(text))
+    """Twelve digits in a row: the one definition, portal.models.contains_full_number."""
+    return contains_full_number(text)
 
 
 def parse_last4(text: str) -> str:

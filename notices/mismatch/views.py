@@ -55,13 +55,14 @@ def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
         return redirect("members:mismatch_member_case", pk=open_case.pk)
     form = MismatchReportForm(request.POST or None, initial={"contact": request.user.email})
     if request.method == "POST" and form.is_valid():
-        ident = str(request.user.pk)
-        if ratelimit.exhausted(
+        # Counted and checked in one step, so parallel posts cannot all slip under the limit.
+        counted = ratelimit.attempt(
             "mismatch-report",
-            ident,
+            str(request.user.pk),
             limit=settings.MISMATCH_REPORTS_PER_ACCOUNT,
             window=settings.MISMATCH_REPORT_WINDOW_SECONDS,
-        ):
+        )
+        if not counted:
             return render(request, "429.html", status=429)
         try:
             case = mismatch.report_mismatch(
@@ -73,9 +74,9 @@ def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
                 ip=audit.client_ip(request),
             )
         except mismatch.CaseAlreadyOpen as refused:
+            ratelimit.give_back(counted)  # only reports made count
             messages.info(request, refused.message)
             return redirect("members:home")
-        ratelimit.fail("mismatch-report", ident, window=settings.MISMATCH_REPORT_WINDOW_SECONDS)
         messages.success(
             request, "お申し出を受け付けました。業務課で確認し、結果をお知らせします。"
         )
