@@ -111,6 +111,9 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "portal_cache",
+            # The default culls at 300 entries: a flood of keys could evict the rate limits'
+            # counters (portal.ratelimit) and reset them.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     )
 }
