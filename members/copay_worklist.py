@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from members.access import member_records
 from members.coverage import elderly_born_between, elderly_from, late_elderly_from
+from members.export import PERSON_COLUMNS, person_cells
 from members.models import Member
 from portal.services import spreadsheet_csv
 
@@ -33,15 +34,7 @@ def copay_missing(day: date) -> QuerySet[Member]:
 
 
 CSV_HEADER = [
-    "記号",
-    "番号",
-    "枝番",
-    "氏名",
-    "氏名カナ",
-    "続柄",
-    "生年月日",
-    "事業所記号",
-    "事業所名称",
+    *PERSON_COLUMNS,
     "発効期日",
     "75歳の誕生日",
 ]
@@ -55,15 +48,7 @@ def csv_lines(members: QuerySet[Member]) -> Iterator[str]:
 def _rows(members: QuerySet[Member]) -> Iterator[list[object]]:
     for member in members.iterator(chunk_size=CHUNK):
         yield [
-            member.kigo,
-            member.bango,
-            member.edaban,
-            member.name,
-            member.name_kana,
-            member.relation,
-            member.birth_date.isoformat(),
-            member.employer.kigo,
-            member.employer.name,
+            *person_cells(member),
             elderly_from(member.birth_date).isoformat(),
             late_elderly_from(member.birth_date).isoformat(),
         ]

@@ -145,8 +145,11 @@ def search_members(
     """
     parsed = parse_query(query)
     members = (
-        Member.objects.select_related("employer")
-        .defer("mynumber_token", "mynumber_hash")
+        # The insured person comes along: a dependent's enrolment ends with theirs.
+        Member.objects.select_related("employer", "insured")
+        .defer(
+            "mynumber_token", "mynumber_hash", "insured__mynumber_token", "insured__mynumber_hash"
+        )
         .order_by("kigo", "bango", "edaban")
     )
     if parsed.number is not None:

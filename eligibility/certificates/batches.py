@@ -53,7 +53,9 @@ class CertificateBatches(engine.BatchKind[CertificateBatch, CertificateBatchItem
     start_action = "certificate_batch.start"
     finish_action = "certificate_batch.finish"
     resume_action = "certificate_batch.resume"
-    item_related = ("member", "renews")
+    # The insured person too: coverage (Member.coverage_lost_on) ends with theirs.
+    item_related = ("member", "member__insured", "renews")
+    item_deferred = ("member__insured__mynumber_token", "member__insured__mynumber_hash")
     result_fields = ("certificate",)
     problem_statuses = (FAILED, SKIPPED)
     unexpected_error = "予期しないエラーで交付できませんでした。"

@@ -47,6 +47,7 @@ from eligibility.rules import (
 from eligibility.status import PersonStatus, statuses_for
 from members.access import member_records
 from members.coverage import coverage_lost_on
+from members.export import PERSON_COLUMNS, person_cells
 from members.models import Employer, Member
 from portal.services import spreadsheet_csv
 
@@ -165,15 +166,7 @@ def load_statuses(pks: list[int], day: date) -> list[PersonStatus]:
 
 
 CSV_HEADER = [
-    "記号",
-    "番号",
-    "枝番",
-    "氏名",
-    "氏名カナ",
-    "続柄",
-    "生年月日",
-    "事業所記号",
-    "事業所名称",
+    *PERSON_COLUMNS,
     "資格取得年月日",
     "マイナ保険証",
     "受診の際の書類",
@@ -198,15 +191,7 @@ def _csv_rows(pks: list[int], day: date) -> Iterator[list[object]]:
         for status in load_statuses(list(chunk), day):
             member, advice = status.member, status.advice
             yield [
-                member.kigo,
-                member.bango,
-                member.edaban,
-                member.name,
-                member.name_kana,
-                member.relation,
-                member.birth_date.isoformat(),
-                member.employer.kigo,
-                member.employer.name,
+                *person_cells(member),
                 member.acquired_on.isoformat(),
                 registration_label(member),
                 advice.primary.label,

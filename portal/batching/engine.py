@@ -91,6 +91,7 @@ class BatchKind[B: Batch, I: BatchItem]:
     resume_action: str
     items_per_transaction = 1
     item_related: tuple[str, ...] = ("member",)  # read with the locked items
+    item_deferred: tuple[str, ...] = ()  # columns of those never needed (the vault's)
     result_fields: tuple[str, ...] = ()  # what the work links an item to, saved with it
     problem_statuses: tuple[str, ...] = (FAILED,)  # listed for staff on the batch page
     # False: commits do not wait for the WAL flush (see _work); only for idempotent work.
@@ -251,6 +252,7 @@ class BatchKind[B: Batch, I: BatchItem]:
         return list(
             self.item_model.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related(*self.item_related)
+            .defer(*self.item_deferred)
             .filter(pk__in=item_ids, batch=batch, status=PENDING)
             .order_by("pk")
         )
