@@ -32,11 +32,13 @@ run: setup
 test: setup
 	$(PY) -m pytest
 
+# Schema work runs as the owner role (DATABASE_AS_OWNER=1: DATABASE_OWNER_URL); each migrate ends
+# with the owner granting the portal's own role (DATABASE_URL), which owns nothing, its privileges.
 setup: system $(STAMP)
 	@$(PY) -m portal.dev.setup dotenv
 	@$(PY) -m portal.dev.setup database
-	@$(PY) manage.py migrate --no-input -v 0
-	@$(PY) manage.py createcachetable -v 0
+	@DATABASE_AS_OWNER=1 $(PY) manage.py migrate --no-input -v 0
+	@DATABASE_AS_OWNER=1 $(PY) manage.py createcachetable -v 0
 
 system:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do \

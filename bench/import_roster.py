@@ -208,6 +208,7 @@ def measure(rows: int, keep: bool) -> dict:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("MYNUMBER_KEYS", "k1:" + base64.b64encode(os.urandom(32)).decode())
     os.environ.setdefault("MYNUMBER_HMAC_KEY", base64.b64encode(os.urandom(32)).decode())
+    os.environ.setdefault("MFA_SECRET_KEYS", "m1:" + base64.b64encode(os.urandom(32)).decode())
     os.environ["LOG_LEVEL"] = "WARNING"
     # As in production: under DEBUG Django would also keep every SQL string it sends.
     os.environ["DEBUG"] = "0"

@@ -72,6 +72,7 @@ def _prepare_environment(media: Path) -> None:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "MYNUMBER_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
             "MYNUMBER_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
+            "MFA_SECRET_KEYS": "m1:" + base64.b64encode(os.urandom(32)).decode(),
             "MEDIA_ROOT": str(media),
             "DEBUG": "0",
             "SECURE_SSL_REDIRECT": "0",

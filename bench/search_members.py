@@ -47,6 +47,7 @@ def _prepare_environment(database: str) -> None:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("MYNUMBER_KEYS", "k1:" + base64.b64encode(os.urandom(32)).decode())
     os.environ.setdefault("MYNUMBER_HMAC_KEY", base64.b64encode(os.urandom(32)).decode())
+    os.environ.setdefault("MFA_SECRET_KEYS", "m1:" + base64.b64encode(os.urandom(32)).decode())
 
 
 def _admin(statement: sql.Composable) -> None:

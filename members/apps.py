@@ -7,6 +7,7 @@ AUDIT_ACTIONS = {
     "mynumber.register": "マイナンバーの登録",
     "mynumber.conflict": "マイナンバー重複の検出",
     "mynumber.rotate": "マイナンバー暗号鍵の更新",
+    "mynumber.hmac_rotate": "マイナンバー照合用(ハッシュ)鍵の更新",
     "registration_code.issue": "登録コードの発行",
     "registration_code.mailing_list": "登録コード送付リストの出力",
     "member.link": "アカウントと加入者情報の連携",
@@ -23,6 +24,8 @@ class MembersConfig(AppConfig):
     verbose_name = "加入者"
 
     def ready(self) -> None:
+        from members import keys
         from portal import audit
 
         audit.register_actions(AUDIT_ACTIONS)
+        keys.install()  # the vault's key families and the guard before each use (portal.keys)

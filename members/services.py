@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
 from members import vault
 from members.models import Member, MyNumberConflict
+from members.rotation import RotationReport as RotationReport  # the rotation's old home
+from members.rotation import rotate_mynumber_keys as rotate_mynumber_keys
 from members.signals import notice_fields_changed
 from members.validators import parse_my_number
 from portal import audit
@@ -103,53 +104,3 @@ def _store_number(
         # The notice shows the last four digits: a corrected number means a new notice.
         notice_fields_changed.send(Member, changes={member.pk: "mynumber_correction"})
     return None
-
-
-@dataclass(frozen=True)
-class RotationReport:
-    total: int
-    reencrypted: int
-    unchanged: int
-
-
-def rotate_mynumber_keys(*, batch_size: int = 500) -> RotationReport:
-    """Re-encrypt every stored number under the current key. Safe to run again at any time:
-    rows already under the current key are left alone, and each batch commits on its own,
-    with its audit event (a run stopped midway leaves no re-encrypted row unaudited)."""
-    total = reencrypted = 0
-    last_pk = 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Member.objects.select_for_update()
-                .filter(pk__gt=last_pk)
-                .exclude(mynumber_token="")
-                .order_by("pk")
-                .only("pk", "mynumber_token")[:batch_size]
-            )
-            if not batch:
-                break
-            changed = []
-            for member in batch:
-                if vault.needs_reencryption(member.mynumber_token):
-                    member.mynumber_token = vault.reencrypt(
-                        member.mynumber_token, member_id=member.pk
-                    )
-                    changed.append(member)
-            Member.objects.bulk_update(changed, ["mynumber_token"])
-            if changed:
-                audit.record(
-                    "mynumber.rotate",
-                    detail={
-                        "current_key": vault.keyring().current,
-                        "total": len(batch),
-                        "reencrypted": len(changed),
-                        "unchanged": len(batch) - len(changed),
-                        "first_id": batch[0].pk,
-                        "last_id": batch[-1].pk,
-                    },
-                )
-            total += len(batch)
-            reencrypted += len(changed)
-            last_pk = batch[-1].pk
-    return RotationReport(total=total, reencrypted=reencrypted, unchanged=total - reencrypted)

@@ -3,6 +3,10 @@
 Pure crypto, no models. Nothing here logs, and no message or repr ever carries the number or
 key material: the regulator treats a leaked number in a log like a leaked database.
 Token format: "v1:<key_id>:<base64url(nonce || ciphertext || tag), unpadded>".
+
+Every operation that uses the keys from the settings first calls the key guard that members.keys
+installs (portal.keys: are these the keys the stored data was written under?); operations given
+a ring or key explicitly (the rotations, the key checks themselves) do not.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -23,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
 from portal.checkdigits import is_valid_my_number
+from portal.keys.spec import parse_key_spec
 
 VERSION = "v1"
 KEY_BYTES = 32
@@ -69,23 +74,7 @@ class Keyring:
 
 def load_keys(spec: str) -> Keyring:
     """Parse "k2:BASE64,k1:BASE64"; the first key encrypts, all keys decrypt."""
-    if not isinstance(spec, str) or not spec.strip():
-        raise VaultKeyError("MYNUMBER_KEYS is empty")
-    keys: dict[str, bytes] = {}
-    # Errors name the entry by position only: a malformed entry may be all key material.
-    for position, entry in enumerate(spec.split(","), start=1):
-        key_id, sep, encoded = entry.strip().partition(":")
-        if not sep or not _KEY_ID.fullmatch(key_id):
-            raise VaultKeyError(f"MYNUMBER_KEYS entry {position}: expected id:base64, id [a-z0-9]")
-        if key_id in keys:
-            raise VaultKeyError(f"MYNUMBER_KEYS entry {position}: duplicate key id")
-        try:
-            key = base64.b64decode(encoded, validate=True)
-        except (binascii.Error, ValueError):
-            raise VaultKeyError(f"MYNUMBER_KEYS entry {position}: key is not base64") from None
-        if len(key) != KEY_BYTES:
-            raise VaultKeyError(f"MYNUMBER_KEYS entry {position}: key must be {KEY_BYTES} bytes")
-        keys[key_id] = key
+    keys = parse_key_spec(spec, "MYNUMBER_KEYS", VaultKeyError)
     return Keyring(keys=keys, current=next(iter(keys)))
 
 
@@ -97,6 +86,27 @@ def _cached_keyring(spec: str) -> Keyring:
 def keyring() -> Keyring:
     # Cached per spec string, so override_settings in tests gets its own ring.
     return _cached_keyring(getattr(settings, "MYNUMBER_KEYS", ""))
+
+
+_key_guard: Callable[[], None] | None = None
+
+
+def set_key_guard(guard: Callable[[], None] | None) -> None:
+    """Installed once from MembersConfig.ready(): raises when the configured keys do not match
+    the data (portal.keys.KeyCheckFailed)."""
+    global _key_guard
+    _key_guard = guard
+
+
+def _guard() -> None:
+    if _key_guard is not None:
+        _key_guard()
+
+
+def _settings_ring() -> Keyring:
+    ring = keyring()  # a malformed setting is a VaultKeyError before anything else
+    _guard()
+    return ring
 
 
 def _check_number(number: str) -> None:
@@ -137,7 +147,7 @@ def _b64(data: bytes) -> str:
 
 def encrypt_number(number: str, *, member_id: int, ring: Keyring | None = None) -> str:
     _check_number(number)
-    ring = ring if ring is not None else keyring()
+    ring = ring if ring is not None else _settings_ring()
     nonce = secrets.token_bytes(NONCE_BYTES)
     sealed = AESGCM(ring.keys[ring.current]).encrypt(
         nonce, number.encode("ascii"), _associated_data(member_id)
@@ -147,7 +157,7 @@ def encrypt_number(number: str, *, member_id: int, ring: Keyring | None = None) 
 
 def decrypt_number(token: str, *, member_id: int, ring: Keyring | None = None) -> str:
     aad = _associated_data(member_id)
-    ring = ring if ring is not None else keyring()
+    ring = ring if ring is not None else _settings_ring()
     key_id, payload = _parse(token)
     key = ring.keys.get(key_id)
     if key is None:
@@ -171,29 +181,37 @@ def needs_reencryption(token: str, ring: Keyring | None = None) -> bool:
 
 def reencrypt(token: str, *, member_id: int, ring: Keyring | None = None) -> str:
     # Always opens the old token first, so rotation never copies an unverified token forward.
-    ring = ring if ring is not None else keyring()
+    ring = ring if ring is not None else _settings_ring()
     return encrypt_number(
         decrypt_number(token, member_id=member_id, ring=ring), member_id=member_id, ring=ring
     )
 
 
-@lru_cache(maxsize=4)
-def _hmac_key_from(encoded: str) -> bytes:
+@lru_cache(maxsize=8)
+def parse_hmac_key(encoded: str, setting: str = "MYNUMBER_HMAC_KEY") -> bytes:
+    """A hash key from its base64 setting; `setting` names it in the message."""
+    if not isinstance(encoded, str) or not encoded.strip():
+        raise VaultKeyError(f"{setting} is empty")
     try:
-        key = base64.b64decode(encoded, validate=True)
+        key = base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise VaultKeyError("MYNUMBER_HMAC_KEY is not base64") from None
+        raise VaultKeyError(f"{setting} is not base64") from None
+    if len(key) < KEY_BYTES:
+        raise VaultKeyError(f"{setting} must be at least {KEY_BYTES} bytes")
     return key
+
+
+def hmac_key() -> bytes:
+    """The hash key configured (MYNUMBER_HMAC_KEY), unchecked against the data."""
+    return parse_hmac_key(getattr(settings, "MYNUMBER_HMAC_KEY", ""))
 
 
 def number_hash(number: str, key: bytes | None = None) -> str:
     """Keyed HMAC-SHA256 hex digest, for the unique column: one number, one member."""
     _check_number(number)
     if key is None:
-        encoded = getattr(settings, "MYNUMBER_HMAC_KEY", "")
-        if not isinstance(encoded, str) or not encoded.strip():
-            raise VaultKeyError("MYNUMBER_HMAC_KEY is empty")
-        key = _hmac_key_from(encoded.strip())
+        key = hmac_key()
+        _guard()
     if not isinstance(key, bytes) or len(key) < KEY_BYTES:
         raise VaultKeyError(f"the hash key must be at least {KEY_BYTES} bytes")
     return hmac.new(key, number.encode("ascii"), hashlib.sha256).hexdigest()

@@ -19,6 +19,7 @@ AUDIT_ACTIONS = {
     "mismatch.propose": "マイナンバー訂正の提案",
     "mismatch.approve": "マイナンバー訂正の承認",
     "mismatch.reject": "マイナンバー訂正の差し戻し",
+    "mismatch.conflict_resolve": "マイナンバー重複の確認(解決)",
 }
 
 
@@ -27,7 +28,14 @@ class NoticesConfig(AppConfig):
     verbose_name = "資格情報のお知らせ"
 
     def ready(self) -> None:
+        from members import sealed
         from notices import receivers, tasks  # noqa: F401  (signal receivers; batch tasks)
+        from notices.models import MismatchCase
         from portal import audit
 
         audit.register_actions(AUDIT_ACTIONS)
+        # A proposed correction is sealed under the vault's keys: rotated with them, and
+        # counted when checking which key ids stored values still need.
+        sealed.register(
+            sealed.SealedColumn("pending_corrections", MismatchCase, "proposed_token", "member_id")
+        )

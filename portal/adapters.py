@@ -1,16 +1,12 @@
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
-
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.conf import settings
 from django.http import HttpRequest
 
+from portal.keys import core as keys
+from portal.keys import mfa
 from portal.models import Insurer
 from portal.roles import home_url, needs_mfa
 
@@ -25,10 +21,6 @@ class AccountAdapter(DefaultAccountAdapter):
         return prefix + str(subject)
 
 
-def _mfa_key() -> bytes:
-    return hashlib.sha256(b"portal.mfa-secrets:" + settings.SECRET_KEY.encode()).digest()
-
-
 class MFAAdapter(DefaultMFAAdapter):
     def get_totp_issuer(self) -> str:
         insurer = Insurer.current()
@@ -40,12 +32,16 @@ class MFAAdapter(DefaultMFAAdapter):
             return False
         return super().can_delete_authenticator(authenticator)
 
-    # TOTP secrets are encrypted at rest, so that a database dump alone cannot mint codes.
+    # TOTP secrets and recovery-code seeds are sealed at rest, so that a database dump alone
+    # cannot mint codes; under MFA_SECRET_KEYS, checked against the data before use
+    # (portal.keys), so that SECRET_KEY can change without breaking second factors.
     def encrypt(self, text: str) -> str:
-        nonce = secrets.token_bytes(12)
-        sealed = AESGCM(_mfa_key()).encrypt(nonce, text.encode(), b"totp")
-        return base64.b64encode(nonce + sealed).decode()
+        keys.ensure(mfa.GROUP)
+        return mfa.seal(text)
 
     def decrypt(self, encrypted_text: str) -> str:
-        raw = base64.b64decode(encrypted_text)
-        return AESGCM(_mfa_key()).decrypt(raw[:12], raw[12:], b"totp").decode()
+        keys.ensure(mfa.GROUP)
+        try:
+            return mfa.unseal(encrypted_text)
+        except mfa.MFASecretError:
+            raise mfa.MFASecretUnreadable(encrypted_text) from None

@@ -12,6 +12,9 @@ AUDIT_ACTIONS = {
     "audit.view": "監査ログの閲覧",
     "audit.export": "監査ログのCSV出力",
     "storage.orphans_removed": "記録のないPDFファイルの削除",
+    "keys.refused": "暗号鍵の不一致による処理の停止",
+    "keys.mfa_rotate": "二段階認証の暗号鍵の更新",
+    "data.mask_full_numbers": "保存済みの12桁の数字(マイナンバーの形)の伏せ字化",
 }
 
 
@@ -20,6 +23,14 @@ class PortalConfig(AppConfig):
     verbose_name = "ポータル"
 
     def ready(self) -> None:
-        from portal import audit, checks, sessions, signals  # noqa: F401  (checks and receivers)
+        from django.db.models.signals import post_migrate
+
+        from portal import audit, checks, database_roles, sessions, signals  # noqa: F401
 
         audit.register_actions(AUDIT_ACTIONS)
+        from portal.keys import core as keys
+        from portal.keys import mfa
+
+        keys.register(mfa.MFAKeys())
+        # Once per migrate (this app's signal), after every app's tables exist.
+        post_migrate.connect(database_roles.grant_after_migrate, sender=self)

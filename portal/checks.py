@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, register
 
 from portal import health
+from portal.keys import system as key_checks
 
 
 @register()
@@ -30,3 +31,9 @@ def pdf_dependencies(app_configs, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def keys_match_the_data(app_configs, **kwargs) -> list[CheckMessage]:
+    """Finding 11: keys that do not match the stored data fail `manage.py check` (portal.keys)."""
+    return key_checks.check_messages()

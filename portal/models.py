@@ -172,3 +172,27 @@ class AuditEvent(models.Model):
     @property
     def action_label(self) -> str:
         return audit_actions.label(self.action)
+
+
+class KeyCheck(models.Model):
+    """A key's check value, recorded at its first use (portal.keys): HMAC-SHA256 of a fixed
+    label under the key. It is never the key and gives nothing of it back; it only tells
+    whether the key configured later is the one the stored data was written under."""
+
+    setting = models.CharField("環境変数", max_length=40)
+    key_id = models.CharField("鍵ID", max_length=16, blank=True)  # "" for a single key
+    check_value = models.CharField("照合値", max_length=64)
+    recorded_at = models.DateTimeField("記録日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "鍵の照合値"
+        constraints = [
+            models.UniqueConstraint(fields=["setting", "key_id"], name="keycheck_one_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(check_value__regex=r"^[0-9a-f]{64}$"),
+                name="keycheck_value_is_a_digest",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.setting} {self.key_id}".strip()

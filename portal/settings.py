@@ -27,12 +27,19 @@ if _dotenv:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
+# Former keys, still accepted for what they signed (sessions, links) during a rotation.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The vault's keys: "k2:base64,k1:base64", the first one encrypts, all of them decrypt.
 MYNUMBER_KEYS = env_str("MYNUMBER_KEYS")
 MYNUMBER_HMAC_KEY = env_str("MYNUMBER_HMAC_KEY")
+# Only while rotating the hash key: the key `manage.py rotate_mynumber_hmac_key` rotates to.
+MYNUMBER_HMAC_KEY_NEXT = env_str("MYNUMBER_HMAC_KEY_NEXT", "")
+# The second factors' secrets (TOTP, recovery codes), sealed apart from SECRET_KEY:
+# "m2:base64,m1:base64", the first one seals, all of them open (portal.keys.mfa).
+MFA_SECRET_KEYS = env_str("MFA_SECRET_KEYS")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -66,6 +73,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "portal.sessions.SessionLimitsMiddleware",
     "portal.middleware.RequireMFAMiddleware",
+    "portal.keys.middleware.KeyCheckFailedMiddleware",
 ]
 
 if not DEBUG:
@@ -93,7 +101,20 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": parse_database_url(env_str("DATABASE_URL"))}
+# The running portal connects as DATABASE_URL's role, which owns nothing and may only read and
+# append the audit log (portal.database_roles). Schema commands (migrate, createcachetable) run
+# with DATABASE_AS_OWNER=1 as DATABASE_OWNER_URL's role, which owns the tables and grants the
+# portal's role its privileges after each migrate. Without DATABASE_OWNER_URL one role does both
+# (check --deploy warns).
+_portal_database = parse_database_url(env_str("DATABASE_URL"))
+DATABASE_APP_ROLE = _portal_database["USER"]
+DATABASE_OWNER = parse_database_url(env_str("DATABASE_OWNER_URL", env_str("DATABASE_URL")))
+if env_bool("DATABASE_AS_OWNER", False):
+    _where = ("HOST", "PORT", "NAME")
+    if [DATABASE_OWNER[k] for k in _where] != [_portal_database[k] for k in _where]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL and DATABASE_URL name different databases")
+    _portal_database = {**DATABASE_OWNER, "OPTIONS": dict(DATABASE_OWNER["OPTIONS"])}
+DATABASES = {"default": _portal_database}
 # Persistent connections roughly triple throughput; health checks drop broken ones.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -155,6 +176,13 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+# allauth's forms with the portal's refusal of full numbers (portal.forms).
+ACCOUNT_FORMS = {
+    "login": "portal.forms.LoginForm",
+    "signup": "portal.forms.SignupForm",
+    "reset_password": "portal.forms.ResetPasswordForm",
+    "add_email": "portal.forms.AddEmailForm",
+}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -236,6 +264,10 @@ VERIFY_WINDOW_SECONDS = env_int("VERIFY_WINDOW_SECONDS", 10 * 60)
 # Mismatch reports per account per window: plenty for a household, little for a script.
 MISMATCH_REPORTS_PER_ACCOUNT = env_int("MISMATCH_REPORTS_PER_ACCOUNT", 10)
 MISMATCH_REPORT_WINDOW_SECONDS = env_int("MISMATCH_REPORT_WINDOW_SECONDS", 24 * 60 * 60)
+# Correction proposals per staff account per window, made or refused: each asks the vault
+# whether a number is held, so plenty for casework, little for a script trying numbers.
+MISMATCH_PROPOSALS_PER_ACCOUNT = env_int("MISMATCH_PROPOSALS_PER_ACCOUNT", 20)
+MISMATCH_PROPOSAL_WINDOW_SECONDS = env_int("MISMATCH_PROPOSAL_WINDOW_SECONDS", 60 * 60)
 # How long a password re-entry stands for a supervisor's approval.
 STEP_UP_SECONDS = env_int("STEP_UP_SECONDS", 5 * 60)
 # Up to this many new notices after a roster change are issued at once; more go to a batch.
@@ -296,6 +328,9 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # runserver's request lines carry query strings (a search typed into a GET form):
+        # through the portal's formatter, which masks full numbers, not Django's own.
+        "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "pikepdf": {"level": "WARNING"},

@@ -10,11 +10,13 @@ from django.views.decorators.http import require_GET
 
 from portal import audit, health, services
 from portal.forms import AuditFilterForm, InsurerForm
+from portal.keys import system as key_checks
 from portal.models import Insurer
 from portal.responses import private_csv
 from portal.roles import STAFF_ROLES, Role, home_url, role_required
 
 
+@require_GET
 def landing(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(home_url(request.user))
@@ -22,21 +24,25 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return redirect(home_url(request.user))
 
 
 @login_required
+@require_GET
 def no_role(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/no_role.html")
 
 
 @role_required(Role.CLERK, Role.SUPERVISOR)
+@require_GET
 def staff_home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/staff_home.html")
 
 
 @role_required(Role.SUPERVISOR)
+@require_GET
 def supervisor_home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/supervisor_home.html")
 
@@ -52,6 +58,7 @@ def insurer_edit(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.AUDITOR)
+@require_GET
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -87,9 +94,14 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    status = {
+    status: dict[str, object] = {
         "database": health.database_answers(),
         "japanese_font": not health.missing_fonts(),
         "harfbuzz_subset": health.has_harfbuzz_subset(),
     }
-    return JsonResponse(status, status=200 if all(status.values()) else 503)
+    # Keys that do not match the stored data (portal.keys): names and kinds only, no secret.
+    status["keys"], reasons = key_checks.readiness()
+    ready = all(status.values())
+    if reasons:
+        status["key_problems"] = reasons
+    return JsonResponse(status, status=200 if ready else 503)

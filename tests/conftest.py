@@ -2,23 +2,61 @@ from __future__ import annotations
 
 import pgtrigger
 import pytest
+from django.conf import settings
+from django.db import connections
 from django.test import TransactionTestCase
 
 from portal.dev.demo import ensure_insurer
 from portal.roles import Role
 from tests.personas import make_user
 
+# The suite runs as the portal runs: the owner role (DATABASE_OWNER_URL) creates and migrates
+# the test database, then every test connects as the portal's own role (DATABASE_URL), which
+# owns nothing. Only harness work (the flush after a transactional test, dropping the test
+# database) switches back to the owner.
+_PORTAL_ROLE: dict[str, str] = {}
+
+
+def _connect_as(role: dict[str, str]) -> None:
+    """The default connection reconnects as `role`, to the same (test) database."""
+    connection = connections["default"]
+    connection.close()
+    connection.settings_dict.update(USER=role["USER"], PASSWORD=role["PASSWORD"])
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    database = settings.DATABASES["default"]
+    _PORTAL_ROLE.update(USER=database["USER"], PASSWORD=database["PASSWORD"])
+    _connect_as(settings.DATABASE_OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _connect_as(_PORTAL_ROLE)
+    yield
+    with django_db_blocker.unblock():
+        _connect_as(settings.DATABASE_OWNER)
+
+
 _original_teardown = TransactionTestCase._fixture_teardown
 
 
-def _teardown_past_the_audit_guard(self):
-    # Transactional tests end with a flush (TRUNCATE of every table); the audit table refuses
-    # TRUNCATE by design, so only the harness is let through, never the application.
-    with pgtrigger.ignore("portal.AuditEvent:audit_no_truncate"):
-        return _original_teardown(self)
+def _teardown_as_owner_past_the_audit_guard(self):
+    # Transactional tests end with a flush (TRUNCATE of every table): only the owner may, and
+    # the audit table refuses TRUNCATE by design, so only the harness is let through.
+    if not _PORTAL_ROLE:
+        raise RuntimeError("transactional test without pytest-django's database set-up")
+    _connect_as(settings.DATABASE_OWNER)
+    try:
+        with pgtrigger.ignore("portal.AuditEvent:audit_no_truncate"):
+            return _original_teardown(self)
+    finally:
+        _connect_as(_PORTAL_ROLE)
 
 
-TransactionTestCase._fixture_teardown = _teardown_past_the_audit_guard
+TransactionTestCase._fixture_teardown = _teardown_as_owner_past_the_audit_guard
 
 
 @pytest.fixture(autouse=True)

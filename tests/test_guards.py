@@ -124,8 +124,10 @@ def _production_env() -> dict[str, str]:
         DATABASE_URL="postgres://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}".format(
             **{k: database[k] or "" for k in ("USER", "PASSWORD", "HOST", "PORT", "NAME")}
         ),
-        MYNUMBER_KEYS="k1:" + secrets.token_urlsafe(32),
-        MYNUMBER_HMAC_KEY=secrets.token_urlsafe(32),
+        # The database's own keys: a key that does not match its check value is refused.
+        MYNUMBER_KEYS=settings.MYNUMBER_KEYS,
+        MYNUMBER_HMAC_KEY=settings.MYNUMBER_HMAC_KEY,
+        MFA_SECRET_KEYS=settings.MFA_SECRET_KEYS,
         EMAIL_HOST="smtp.kenpo.example.jp",
     )
     return env

@@ -28,6 +28,7 @@ def test_readyz_reports_each_dependency(client, db):
         "database": True,
         "japanese_font": True,
         "harfbuzz_subset": True,
+        "keys": True,
     }
 
 
@@ -160,22 +161,22 @@ def test_dotenv_never_overrides_the_environment(tmp_path, monkeypatch):
 
 def test_setup_writes_fresh_secrets_once_and_only_adds_missing_keys(tmp_path):
     env_file = tmp_path / ".env"
-    added = devsetup.write_dotenv(env_file)
+    added = devsetup.write_dotenv(env_file, environ={})
     assert "SECRET_KEY" in added and "MYNUMBER_KEYS" in added
     first = devsetup.read_dotenv(env_file)
     assert env_file.stat().st_mode & 0o777 == 0o600
     assert first["MYNUMBER_KEYS"].startswith("k1:")
-    assert devsetup.write_dotenv(env_file) == []
+    assert devsetup.write_dotenv(env_file, environ={}) == []
     assert devsetup.read_dotenv(env_file) == first
     # A key that a later version needs is appended; the others keep their values.
     env_file.write_text(
         "".join(f"{k}={v}\n" for k, v in first.items() if k != "MYNUMBER_HMAC_KEY"),
         encoding="utf-8",
     )
-    assert devsetup.write_dotenv(env_file) == ["MYNUMBER_HMAC_KEY"]
+    assert devsetup.write_dotenv(env_file, environ={}) == ["MYNUMBER_HMAC_KEY"]
     again = devsetup.read_dotenv(env_file)
     assert again["SECRET_KEY"] == first["SECRET_KEY"]
     # Two set-ups never share secrets.
     other = tmp_path / "other.env"
-    devsetup.write_dotenv(other)
+    devsetup.write_dotenv(other, environ={})
     assert devsetup.read_dotenv(other)["SECRET_KEY"] != first["SECRET_KEY"]

@@ -197,6 +197,7 @@ def test_the_rates_take_no_query_per_row(employers, today):
             assert run(csv_bytes(rows, columns=WITH_RATE)).outcome == "applied"
         return len(captured)
 
+    queries(4)  # the first vault use in a transaction reads the keys' check values once
     assert queries(40) == queries(4)
 
 

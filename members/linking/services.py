@@ -61,10 +61,18 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
-def code_hash(code: str) -> str:
+def code_hash(code: str, secret: str | None = None) -> str:
     return salted_hmac(
-        "members.registration_code", normalise_code(code), algorithm="sha256"
+        "members.registration_code", normalise_code(code), secret=secret, algorithm="sha256"
     ).hexdigest()
+
+
+def code_hashes(code: str) -> list[str]:
+    """The code's hash under SECRET_KEY and each of SECRET_KEY_FALLBACKS: codes mailed before
+    a SECRET_KEY rotation keep working while the old key stays among the fallbacks."""
+    return [code_hash(code)] + [
+        code_hash(code, secret) for secret in getattr(settings, "SECRET_KEY_FALLBACKS", [])
+    ]
 
 
 @dataclass(frozen=True)
@@ -203,7 +211,7 @@ def link_account(
             RegistrationCode.objects.select_for_update()
             .select_related("member")
             .filter(
-                code_hash=code_hash(code),
+                code_hash__in=code_hashes(code),
                 used_at__isnull=True,
                 revoked_at__isnull=True,
                 expires_at__gt=now,

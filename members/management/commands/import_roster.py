@@ -7,9 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from members.keys import GROUP
 from members.models import RosterImport
 from members.roster.importer import import_roster
 from members.roster.writers import MAX_STORED_ERRORS, MAX_STORED_WARNINGS
+from portal.keys import core as keys
 
 
 class Command(BaseCommand):
@@ -22,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", metavar="FILE")
 
     def handle(self, *args: Any, files: list[str], **options: Any) -> None:
+        # Keys that do not match the data would hash and seal under the wrong key: refuse
+        # before the first file (finding 11), naming the key and what to do.
+        keys.require(GROUP)
         for name in files:
             path = Path(name)
             if not path.is_file():

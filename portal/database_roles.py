@@ -1,0 +1,120 @@
+"""The portal's two PostgreSQL roles, and what the owner grants the other.
+
+The owner role (DATABASE_OWNER_URL) owns the database, its schema and every table: migrations
+and createcachetable run as it (DATABASE_AS_OWNER=1). The running portal connects as a role of
+its own (DATABASE_URL) that owns nothing, so it cannot `ALTER TABLE ... DISABLE TRIGGER`, drop
+the audit log's triggers or take the table over; and on the audit table it may only SELECT and
+INSERT, so `SET pgtrigger.ignore` gets it nowhere: PostgreSQL refuses the UPDATE, DELETE or
+TRUNCATE before any trigger runs. After every migrate the owner grants the portal's role what it
+needs on every table, then narrows the audit table again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Warning, register
+from django.db import DatabaseError, connection, connections, transaction
+
+AUDIT_TABLE = "portal_auditevent"
+MIGRATIONS_TABLE = "django_migrations"
+SCHEMA = "public"
+READ_WRITE = "SELECT, INSERT, UPDATE, DELETE"
+
+
+def quote_role(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def privilege_statements(app_role: str, tables: set[str]) -> list[str]:
+    """What the owner runs after each migrate, in this order, in one transaction."""
+    role = quote_role(app_role)
+    statements = [
+        # PostgreSQL before 15 lets every role create tables in public; the portal's may not.
+        f"REVOKE CREATE ON SCHEMA {SCHEMA} FROM PUBLIC",
+        f"GRANT USAGE ON SCHEMA {SCHEMA} TO {role}",
+        f"GRANT {READ_WRITE} ON ALL TABLES IN SCHEMA {SCHEMA} TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {SCHEMA} TO {role}",
+        # Tables the owner makes later (createcachetable, the next migration's) are covered at
+        # once, before the next post-migrate run of these statements.
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {SCHEMA} GRANT {READ_WRITE} ON TABLES TO {role}",
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {SCHEMA} GRANT USAGE, SELECT ON SEQUENCES TO {role}",
+    ]
+    # Last, so that no grant above (nor a default privilege) outlives this run on these tables.
+    if AUDIT_TABLE in tables:
+        statements += [
+            f"REVOKE ALL ON {AUDIT_TABLE} FROM PUBLIC, {role}",
+            f"GRANT SELECT, INSERT ON {AUDIT_TABLE} TO {role}",
+        ]
+    if MIGRATIONS_TABLE in tables:
+        statements += [
+            f"REVOKE ALL ON {MIGRATIONS_TABLE} FROM PUBLIC, {role}",
+            f"GRANT SELECT ON {MIGRATIONS_TABLE} TO {role}",
+        ]
+    return statements
+
+
+def grant_app_role(cursor: Any, app_role: str) -> bool:
+    """Grant the portal's role its privileges, when `cursor` is another role's (the owner's).
+    False when there is nothing to do: the one-role set-up, or no role named."""
+    cursor.execute("SELECT current_user")
+    if not app_role or cursor.fetchone()[0] == app_role:
+        return False
+    cursor.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s)",
+        [SCHEMA, [AUDIT_TABLE, MIGRATIONS_TABLE]],
+    )
+    tables = {row[0] for row in cursor.fetchall()}
+    for statement in privilege_statements(app_role, tables):
+        cursor.execute(statement)
+    return True
+
+
+def grant_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate receiver (portal's app config): every migrate ends with the grants."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        grant_app_role(cursor, settings.DATABASE_APP_ROLE)
+
+
+_AUDIT_GUARD_SQL = """
+SELECT current_user, r.rolsuper,
+       coalesce(pg_has_role(current_user, c.relowner, 'MEMBER'), false),
+       coalesce(has_table_privilege(c.oid, 'UPDATE, DELETE, TRUNCATE, TRIGGER'), false)
+FROM pg_roles r LEFT JOIN pg_class c ON c.oid = to_regclass(%s)
+WHERE r.rolname = current_user
+"""
+
+
+def audit_guard_warnings(cursor: Any) -> list[Warning]:
+    """Warnings when the role behind `cursor` could rewrite the audit log."""
+    cursor.execute(_AUDIT_GUARD_SQL, [AUDIT_TABLE])
+    user, superuser, owner, may_rewrite = cursor.fetchone()
+    if superuser:
+        problem = "is a superuser"
+    elif owner:
+        problem = f"owns {AUDIT_TABLE} (and can switch its triggers off)"
+    elif may_rewrite:
+        problem = f"may UPDATE, DELETE or TRUNCATE {AUDIT_TABLE}"
+    else:
+        return []
+    return [
+        Warning(
+            f"The portal connects to PostgreSQL as {user}, which {problem}: the audit log is "
+            "append-only only against the application code.",
+            hint=(
+                "Point DATABASE_URL at a role that owns nothing, and DATABASE_OWNER_URL at the "
+                "owner; run migrate and createcachetable with DATABASE_AS_OWNER=1."
+            ),
+            id="portal.W010",
+        )
+    ]
+
+
+@register(deploy=True)
+def portal_role_cannot_rewrite_the_audit_log(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    try:
+        with connection.cursor() as cursor:
+            return audit_guard_warnings(cursor)
+    except DatabaseError:
+        return []  # no database to ask here; /readyz and migrate report that
