@@ -10,13 +10,13 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from members import copay_worklist
 from members.access import member_records
 from members.coverage import elderly_from
 from members.forms import CopayMissingForm, MemberSearchForm
-from members.models import Member, MyNumberConflict
+from members.models import Member
 from members.search import (
     CappedPaginator,
     ParsedQuery,
@@ -51,6 +51,7 @@ def _criteria_for_audit(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @role_required(Role.CLERK, Role.SUPERVISOR)
+@require_GET
 def staff_search(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form = MemberSearchForm(request.GET or None)
@@ -91,23 +92,13 @@ def staff_search(request: HttpRequest) -> HttpResponse:
 
 def member_record_context(member: Member, today: date) -> dict[str, Any]:
     """The member's record as the staff member page shows it: household, enrolment, the
-    login, open number conflicts and the newest audit events about the member."""
+    login and the newest audit events about the member (number conflicts are the mismatch
+    package's, which decides who may see their holder)."""
     head_id = member.insured_id or member.pk
     household = (
         member_records()
         .filter(Q(pk=head_id) | Q(insured_id=head_id))
         .order_by("kigo", "bango", "edaban")
-    )
-    conflicts = (
-        MyNumberConflict.objects.filter(Q(member=member) | Q(holder=member))
-        .filter(resolved_at__isnull=True)
-        .select_related("member", "holder")
-        .defer(
-            "member__mynumber_token",
-            "member__mynumber_hash",
-            "holder__mynumber_token",
-            "holder__mynumber_hash",
-        )
     )
     history = AuditEvent.objects.filter(
         target_type=Member._meta.label, target_id=str(member.pk)
@@ -118,7 +109,6 @@ def member_record_context(member: Member, today: date) -> dict[str, Any]:
         "enrolled": member.is_enrolled(today),
         "household": [(person, person.is_enrolled(today)) for person in household],
         "account": member.account if member.account_id else None,
-        "conflicts": conflicts,
         "history": history,
         "history_limit": HISTORY_LIMIT,
     }

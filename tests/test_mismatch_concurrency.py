@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from notices.mismatch import services as mismatch
+from notices.mismatch import casework
 from notices.models import MismatchCase
 from portal.roles import Role
 from tests.mismatch_world import ALL_MATCHED, check_all_matched, make_household, post, report
@@ -52,14 +52,14 @@ def test_a_stale_version_is_refused_and_the_input_is_kept(client, insurer, membe
 def test_two_concurrent_requests_one_wins(insurer, member, clerk, supervisor, monkeypatch):
     # Each request holds the case a moment after reading it, so the two always overlap: without
     # the row lock both would read the same version and both would "win".
-    locked = mismatch._locked
+    locked = casework.locked
 
     def slow_locked(*args, **kwargs):
         case = locked(*args, **kwargs)
         time.sleep(0.3)
         return case
 
-    monkeypatch.setattr(mismatch, "_locked", slow_locked)
+    monkeypatch.setattr(casework, "locked", slow_locked)
     household = make_household(member)
     setup = Client()
     setup.force_login(member)

@@ -45,6 +45,8 @@ STAFF_PAGES = [
     ("clerk", "/staff/certificate-applications/", ("status", "employer", "q")),
     ("clerk", "/staff/employer-users/", ("employer", "q")),
     ("clerk", "/staff/notice-batches/", ("page",)),
+    ("clerk", "/staff/certificate-renewals/", ("days", "page")),
+    ("supervisor", "/staff/certificate-batches/", ("page",)),
     ("auditor", "/audit/", ("actor", "target", "action", "date_from", "date_to", "page")),
     ("auditor", "/audit/", ("actor", "target", "format")),
     ("hr", "/employer/people/", ("q", "include_lost")),
@@ -85,3 +87,45 @@ def test_the_notice_batch_form_takes_any_input(client, clerk, insurer, value, he
     assert response.status_code in (200, 400)
     _assert_not_echoed(response, held)
     assert not NoticeBatch.objects.exists()
+
+
+# 職権交付 and renewals: a supervisor's forms (a clerk's post is refused before any parsing).
+EXTRA_CHOICES = [
+    ("%C2%B2", False),  # ² : str.isdigit() says yes, int() says no
+    (quote("１２３"), False),
+    ("0", False),
+    ("00000000000000000000001", False),
+]
+
+
+@pytest.mark.parametrize(("value", "held"), NASTY + EXTRA_CHOICES)
+@pytest.mark.parametrize("action", ["preview", "start"])
+def test_the_ex_officio_form_takes_any_input(client, supervisor, insurer, value, held, action):
+    from eligibility.models import CertificateBatch
+
+    client.force_login(supervisor)
+    for body in (f"action={action}&as_of={value}", f"action={value}&as_of=2026-12-01"):
+        response = client.post(
+            "/staff/certificate-batches/", body, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code in (200, 400), body
+        _assert_not_echoed(response, held)
+    assert not CertificateBatch.objects.filter(total__gt=0).exists()
+
+
+@pytest.mark.parametrize(("value", "held"), NASTY + EXTRA_CHOICES)
+def test_the_renewal_form_takes_any_input(client, supervisor, insurer, value, held):
+    from eligibility.models import CertificateBatch
+
+    client.force_login(supervisor)
+    for query in (f"days={value}", f"page={value}", f"days={value}&page={value}"):
+        response = client.get(f"/staff/certificate-renewals/?{query}")
+        assert response.status_code in (200, 400), query
+        _assert_not_echoed(response, held)
+    for body in (f"days={value}", f"days=90&certificate={value}", f"days={value}&certificate=1"):
+        response = client.post(
+            "/staff/certificate-renewals/", body, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code in (200, 302, 400), body
+        _assert_not_echoed(response, held)
+    assert not CertificateBatch.objects.exists()

@@ -144,12 +144,13 @@ def test_a_linked_login_account_is_shown(client, clerk, member, household):
     assert "連携済み(hanako@example.jp)" in client.get(_url(head)).content.decode()
 
 
-def test_open_my_number_conflicts_involving_the_member_are_listed(client, clerk, household):
+def test_open_my_number_conflicts_involving_the_member_are_listed(client, supervisor, household):
+    # Supervisors see both records (a clerk sees no holder: tests/test_mismatch_holder_privacy).
     head, spouse, _ = household
     register_my_number(head, NUMBER, source="staff")
     with pytest.raises(MyNumberHeldByAnother):
         register_my_number(spouse, NUMBER, source="import")
-    client.force_login(clerk)
+    client.force_login(supervisor)
     for shown, other in [(head, spouse), (spouse, head)]:
         response = client.get(_url(shown))
         assert len(response.context["conflicts"]) == 1

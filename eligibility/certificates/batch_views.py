@@ -8,8 +8,11 @@ supervisor's decision, as in the README; a clerk's start is refused with a 403 a
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from eligibility.certificates import batches
-from eligibility.certificates.forms import ExOfficioForm, RenewalForm
+from eligibility.certificates.forms import ExOfficioForm, RenewalForm, RenewalSelectionForm
 from eligibility.models import CertificateBatch
 from portal import audit
 from portal.roles import STAFF_ROLES, Role, role_required, roles_of
@@ -26,6 +29,7 @@ PER_PAGE = 20
 LIST_PER_PAGE = 100
 EX_OFFICIO_REFUSED = "職権交付を開始できるのは承認者(supervisor)だけです。"
 RENEWAL_REFUSED = "資格確認書の更新を開始できるのは承認者(supervisor)だけです。"
+SELECTION_REFUSED = "選択した資格確認書の指定が正しくないため、更新は開始していません。"
 
 
 @role_required(*STAFF_ROLES)
@@ -125,17 +129,9 @@ def renewals(request: HttpRequest) -> HttpResponse:
             messages.error(request, "日数の指定に誤りがあるため、90日で表示しています。")
     listed = batches.expiring(today, days)
     if request.method == "POST" and not refused and form.is_valid():
-        chosen = [pk for pk in request.POST.getlist("certificate") if pk.isdigit()]
-        selected = listed.filter(pk__in=chosen) if chosen else listed
-        try:
-            batch = batches.start_renewal(
-                list(selected), today=today, actor=request.user, ip=audit.client_ip(request)
-            )
-        except batches.BatchError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"{batch.total:,}人の資格確認書の更新を開始しました。")
-            return redirect("eligibility:certificate_batch", pk=batch.pk)
+        started = _start_renewal(request, listed, today)
+        if started is not None:
+            return started
     page = Paginator(listed, LIST_PER_PAGE).get_page(request.GET.get("page"))
     audit.record(
         "certificate.renewal_list",
@@ -155,3 +151,23 @@ def renewals(request: HttpRequest) -> HttpResponse:
         },
         status=403 if refused else 200,
     )
+
+
+def _start_renewal(request: HttpRequest, listed: QuerySet, today: date) -> HttpResponse | None:
+    """A supervisor's start: the certificates ticked, or every one listed when none is. A
+    selection the page could not have sent refuses the start (never "all of them")."""
+    selection = RenewalSelectionForm(request.POST)
+    if not selection.is_valid():
+        messages.error(request, SELECTION_REFUSED)
+        return None
+    chosen = selection.cleaned_data["certificate"]
+    selected = listed.filter(pk__in=chosen) if chosen else listed
+    try:
+        batch = batches.start_renewal(
+            list(selected), today=today, actor=request.user, ip=audit.client_ip(request)
+        )
+    except batches.BatchError as error:
+        messages.error(request, str(error))
+        return None
+    messages.success(request, f"{batch.total:,}人の資格確認書の更新を開始しました。")
+    return redirect("eligibility:certificate_batch", pk=batch.pk)

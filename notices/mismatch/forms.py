@@ -29,8 +29,9 @@ class RefusesFullNumbers(SharedRefusal, forms.Form):
     refusal_message = FULL_NUMBER_REFUSED
 
 
-class VersionForm(forms.Form):
-    # The version of the case the person saw: the optimistic lock.
+class VersionForm(RefusesFullNumbers):
+    # The version of the case the person saw: the optimistic lock. A hidden field renders its
+    # bound value back, so it is refused like free text (tests/test_properties_form_inputs.py).
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def set_version(self, version: int) -> None:
@@ -108,7 +109,7 @@ class CheckForm(VersionForm):
         return {name: self.cleaned_data[name] for name in MismatchCase.CHECK_FIELDS}
 
 
-class ReasonForm(RefusesFullNumbers, VersionForm):
+class ReasonForm(VersionForm):
     reason = forms.CharField(
         label="理由",
         max_length=REASON_MAX,
@@ -139,6 +140,7 @@ def _number_field(label: str) -> forms.CharField:
 
 
 class ProposeForm(VersionForm):
+    full_number_exempt = ("number", "number_confirm")
     number = _number_field("正しい個人番号(12桁)")
     number_confirm = _number_field("確認のためもう一度")
 

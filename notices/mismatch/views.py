@@ -1,30 +1,33 @@
-"""Mismatch cases: the member's report and case status, the 業務課's queue and case page.
-Thin views; the verbs are in members.mismatch, the supervisors' report in mismatch_stats."""
+"""Mismatch cases: the 業務課's queue and case page (the member's side is in member_views).
+Thin views; the verbs are in services (corrections, conflicts), the supervisors' report in stats.
+Who holds a conflicting number is shown to supervisors only (conflicts.open_conflicts)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.forms import PasswordInput
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from members.models import MyNumberConflict
-from notices.access import get_notice_for_member
 from notices.mismatch import services as mismatch
-from notices.mismatch.access import get_case_for_member, get_case_for_staff
+from notices.mismatch.access import get_case_for_staff
+from notices.mismatch.conflicts import (
+    ConflictError,
+    open_conflicts,
+    resolve_conflict,
+    sees_holders,
+)
 from notices.mismatch.forms import (
     CheckForm,
     CloseForm,
-    MismatchReportForm,
     ProposeForm,
     QueueFilterForm,
     RejectForm,
@@ -32,67 +35,10 @@ from notices.mismatch.forms import (
 )
 from notices.mismatch.rules import age_in_days
 from notices.models import MismatchCase
-from portal import audit, ratelimit, stepup
+from portal import audit, stepup
 from portal.roles import STAFF_ROLES, Role, role_required, roles_of
 
 PER_PAGE = 50
-
-
-# ---- the member's side -------------------------------------------------------------------
-
-
-@role_required(Role.MEMBER)
-@require_http_methods(["GET", "POST"])
-def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
-    notice = get_notice_for_member(request, notice_pk)
-    if not notice.shows_last4:
-        raise Http404  # nothing to compare on a notice without digits
-    open_case = MismatchCase.objects.filter(
-        member=notice.member, status__in=MismatchCase.OPEN_STATUSES
-    ).first()
-    if open_case is not None:
-        messages.info(request, mismatch.CaseAlreadyOpen.message)
-        return redirect("members:mismatch_member_case", pk=open_case.pk)
-    form = MismatchReportForm(request.POST or None, initial={"contact": request.user.email})
-    if request.method == "POST" and form.is_valid():
-        # Counted and checked in one step, so parallel posts cannot all slip under the limit.
-        counted = ratelimit.attempt(
-            "mismatch-report",
-            str(request.user.pk),
-            limit=settings.MISMATCH_REPORTS_PER_ACCOUNT,
-            window=settings.MISMATCH_REPORT_WINDOW_SECONDS,
-        )
-        if not counted:
-            return render(request, "429.html", status=429)
-        try:
-            case = mismatch.report_mismatch(
-                notice,
-                reported_last4=form.cleaned_data["card_last4"],
-                contact=form.cleaned_data["contact"],
-                comment=form.cleaned_data["comment"],
-                actor=request.user,
-                ip=audit.client_ip(request),
-            )
-        except mismatch.CaseAlreadyOpen as refused:
-            ratelimit.give_back(counted)  # only reports made count
-            messages.info(request, refused.message)
-            return redirect("members:home")
-        messages.success(
-            request, "お申し出を受け付けました。業務課で確認し、結果をお知らせします。"
-        )
-        return redirect("members:mismatch_member_case", pk=case.pk)
-    context = {"form": form, "record": notice, "person": notice.member}
-    return render(request, "notices/mismatch/report.html", context)
-
-
-@role_required(Role.MEMBER)
-@require_GET
-def member_case(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_member(request.user, pk)
-    return render(request, "notices/mismatch/member_case.html", {"case": case})
-
-
-# ---- the 業務課's side ------------------------------------------------------------------
 
 
 @role_required(*STAFF_ROLES)
@@ -123,24 +69,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
-    conflicts = (
-        MyNumberConflict.objects.filter(resolved_at__isnull=True)
-        .select_related("member", "holder")
-        .defer(*_vault_columns("member"), *_vault_columns("holder"))[:PER_PAGE]
-    )
     context = {
         "form": form,
         "page": page,
         "rows": [(case, age_in_days(case.created_at, now)) for case in page],
         "query": query.urlencode(),
-        "conflicts": conflicts,
+        "conflicts": open_conflicts(request.user, limit=PER_PAGE),
+        "sees_holders": sees_holders(request.user),
     }
     return render(request, "notices/mismatch/queue.html", context)
-
-
-def _vault_columns(relation: str) -> tuple[str, str]:
-    # Pages never read a member's ciphertext or keyed hash.
-    return (f"{relation}__mynumber_token", f"{relation}__mynumber_hash")
 
 
 def _case_url(case: MismatchCase) -> str:
@@ -177,11 +114,8 @@ def _case_page(
         "stepped_up": stepup.has_stepped_up(request),
         "stepup_minutes": max(stepup.seconds_left(request) // 60, 1),
         "reauthenticate_url": stepup.reauthenticate_url(_case_url(case)),
-        "conflicts": MyNumberConflict.objects.filter(
-            Q(member=case.member) | Q(holder=case.member), resolved_at__isnull=True
-        )
-        .select_related("member", "holder")
-        .defer(*_vault_columns("member"), *_vault_columns("holder")),
+        "conflicts": open_conflicts(user, about=case.member_id),
+        "sees_holders": sees_holders(user),
         "age": age_in_days(case.created_at, timezone.now()),
     }
     return render(request, "notices/mismatch/case.html", context, status=status)
@@ -238,7 +172,11 @@ def _refused(
     # The latest state of the case, the person's input kept, and the version they now saw.
     case = _fresh(case)
     form.set_version(case.version)
-    status = 409 if isinstance(refused, mismatch.StaleCase) else 200
+    status = 200
+    if isinstance(refused, mismatch.StaleCase):
+        status = 409
+    elif isinstance(refused, mismatch.ProposalLimit):
+        status = 429
     return _case_page(
         request,
         case,
@@ -377,3 +315,18 @@ def case_reject(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "提案を差し戻しました。",
     )
+
+
+@role_required(Role.SUPERVISOR)
+@require_POST
+def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor marks a conflict settled, having looked at both records."""
+    try:
+        resolve_conflict(pk, actor=request.user, ip=audit.client_ip(request))
+    except MyNumberConflict.DoesNotExist:
+        raise Http404 from None
+    except ConflictError as refused:
+        messages.info(request, refused.message)
+    else:
+        messages.success(request, "マイナンバー重複を確認済みにしました。")
+    return redirect(reverse("members:mismatch_queue") + "#conflicts-title")
