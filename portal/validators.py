@@ -31,11 +31,18 @@ class RefusesFullNumbers(forms.BaseForm):
     (neither cleaned, nor stored, nor rendered back) and gets `refusal_message`."""
 
     refusal_message: str = FULL_NUMBER_MESSAGE
+    # Fields left alone: the correction form's number fields (password inputs that never
+    # render a value, whose errors never repeat it) and fields that check their own way (a
+    # list checked line by line). Every other field, hidden ones and choices included, is
+    # refused: Django renders a bound value back and names an invalid choice in its message.
+    full_number_exempt: tuple[str, ...] = ()
 
     def full_clean(self) -> None:
         refused = []
         if self.is_bound:
             for name in self.fields:
+                if name in self.full_number_exempt:
+                    continue
                 key = self.add_prefix(name)
                 data = self.data
                 values = data.getlist(key) if hasattr(data, "getlist") else [data.get(key)]

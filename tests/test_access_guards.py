@@ -1,8 +1,12 @@
-"""Guards over every view that takes an argument: outsiders get a 404, nobody sees 12 digits.
+"""Guards over every view that takes an argument: nobody sees 12 digits on any page.
 
-ACCESS lists, for each such URL name, who may open it and how to build its arguments. A new
-view with arguments fails `test_every_view_with_arguments_is_listed` until it is added here, so
-no view escapes the 404 proof.
+ACCESS lists, for each such URL name, who may open it and how to build its arguments; the
+full-number scan below and tests/test_response_headers.py visit every page it lists. A new view
+with arguments fails `test_every_view_with_arguments_is_listed` until it is added here.
+
+Who gets what (a 404 for outsiders, the login page for visitors, a 404 for objects that do not
+exist, other households and other employers) is proven for every URL, persona and object by
+the authorization matrix: tests/test_authorization_matrix.py.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from eligibility.models import (
     CertificateBatch,
     EligibilityCertificate,
 )
-from members.models import EmployerUser, Member, RosterImport
+from members.models import EmployerUser, Member, MyNumberConflict, RosterImport
 from members.services import register_my_number
 from notices.models import Notice, NoticeBatch
 from notices.services import issue_notice
@@ -161,6 +165,16 @@ def _mismatch_case_args(world: World) -> list[object]:
     return [case.pk]
 
 
+def _conflict_args(world: World) -> list[object]:
+    # An open conflict: the number offered for the dependent is one the insured person holds.
+    conflict, _ = MyNumberConflict.objects.get_or_create(
+        member=world.dependent,
+        holder=world.insured,
+        defaults={"offered_last4": world.insured.mynumber_last4, "source": "staff"},
+    )
+    return [conflict.pk]
+
+
 EMPLOYER = frozenset({Role.EMPLOYER})
 
 ACCESS: dict[str, Access] = {
@@ -225,6 +239,9 @@ ACCESS: dict[str, Access] = {
         frozenset({Role.SUPERVISOR}), _mismatch_case_args, ("post",)
     ),
     "members:mismatch_reject": Access(frozenset({Role.SUPERVISOR}), _mismatch_case_args, ("post",)),
+    "members:mismatch_conflict_resolve": Access(
+        frozenset({Role.SUPERVISOR}), _conflict_args, ("post",)
+    ),
 }
 
 
@@ -265,43 +282,6 @@ def world(db, insurer, member, employer_user, settings, tmp_path):
     )
     notice = issue_notice(insured, Notice.Reason.INITIAL, now=timezone.now())
     return World(insured, dependent, run, notice)
-
-
-CASES = [(name, role) for name, access in ACCESS.items() for role in Role]
-
-
-@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
-def test_outsiders_get_a_404_and_insiders_get_the_page(client, everyone, world, name, role):
-    access = ACCESS[name]
-    url = reverse(name, args=access.args(world))
-    client.force_login(everyone[role])
-    for method in access.methods:
-        status = getattr(client, method)(url).status_code
-        if role in access.allowed:
-            assert status in {200, 302}, f"{role} {method} {url}: {status}"
-        else:
-            assert status == 404, f"{role} {method} {url}: {status}"
-
-
-@pytest.mark.parametrize("name", sorted(ACCESS))
-def test_anonymous_visitors_are_sent_to_login(client, world, name):
-    access = ACCESS[name]
-    url = reverse(name, args=access.args(world))
-    for method in access.methods:
-        response = getattr(client, method)(url)
-        if access.public:
-            assert response.status_code == 200
-        else:
-            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-
-
-@pytest.mark.parametrize("name", sorted(ACCESS))
-def test_objects_that_do_not_exist_are_a_404(client, everyone, world, name):
-    access = ACCESS[name]
-    client.force_login(everyone[min(access.allowed)])
-    args = [999_999_999 if isinstance(arg, int) else arg + "x" for arg in access.args(world)]
-    for method in access.methods:
-        assert getattr(client, method)(reverse(name, args=args)).status_code == 404
 
 
 def _spellings(number: str) -> list[str]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from eligibility.fields import YES_NO
+from portal.validators import RefusesFullNumbers
 
 
-class GuideForm(forms.Form):
+class GuideForm(RefusesFullNumbers, forms.Form):
     card = forms.ChoiceField(
         label="マイナンバーカードをお持ちですか？",
         choices=YES_NO,

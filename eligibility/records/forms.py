@@ -9,6 +9,7 @@ from django import forms
 
 from eligibility.fields import DATE_HELP, YES_NO, DateTextField
 from eligibility.models import EligibilityCertificate, LegacyCard, MynaRegistration
+from portal.validators import RefusesFullNumbers
 
 
 def _not_after(form: forms.Form, name: str, today: date) -> None:
@@ -17,7 +18,7 @@ def _not_after(form: forms.Form, name: str, today: date) -> None:
         form.add_error(name, "未来の日付は入力できません。")
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(RefusesFullNumbers, forms.Form):
     status = forms.ChoiceField(
         label="マイナ保険証の利用登録",
         choices=MynaRegistration.Status.choices,
@@ -70,7 +71,7 @@ class RegistrationForm(forms.Form):
         return data
 
 
-class LegacyCardForm(forms.Form):
+class LegacyCardForm(RefusesFullNumbers, forms.Form):
     issued = forms.BooleanField(label="健康保険証(従来の保険証)を交付している", required=False)
     issued_on = DateTextField(label="交付日")
     expires_on = DateTextField(
@@ -85,7 +86,7 @@ class LegacyCardForm(forms.Form):
         return {"issued": True, "issued_on": card.issued_on, "expires_on": card.expires_on}
 
 
-class CertificateForm(forms.Form):
+class CertificateForm(RefusesFullNumbers, forms.Form):
     issued_on = DateTextField(label="交付年月日", required=True)
     valid_from = DateTextField(label="有効期間の開始日", required=True)
     valid_to = DateTextField(
@@ -117,5 +118,5 @@ class CertificateForm(forms.Form):
         }
 
 
-class SmartphoneForm(forms.Form):
+class SmartphoneForm(RefusesFullNumbers, forms.Form):
     has_smartphone = forms.ChoiceField(choices=YES_NO)

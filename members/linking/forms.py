@@ -10,6 +10,7 @@ from django import forms
 from members.dates import parse_roster_date
 from members.models import Employer
 from members.validators import RosterValueError, parse_bango, parse_kigo
+from portal.validators import RefusesFullNumbers
 
 
 def _roster_value[T](parse: Callable[[str], T], value: str) -> T:
@@ -19,7 +20,7 @@ def _roster_value[T](parse: Callable[[str], T], value: str) -> T:
         raise forms.ValidationError(error.message) from None
 
 
-class LinkForm(forms.Form):
+class LinkForm(RefusesFullNumbers, forms.Form):
     kigo = forms.CharField(
         label="記号",
         max_length=20,

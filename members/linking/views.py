@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +16,7 @@ from members.linking.forms import LinkForm, MailingListForm
 from members.models import Member
 from portal import audit
 from portal.responses import private_csv
-from portal.roles import STAFF_ROLES, role_required
+from portal.roles import STAFF_ROLES, Role, role_required, roles_of
 
 
 @role_required(*STAFF_ROLES)
@@ -65,10 +65,13 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("members:staff_member", pk=member.pk)
 
 
-# Any signed-in account may link: a new sign-up has no role until it holds a household.
+# A new sign-up has no role until it holds a household, so an account without a role may link;
+# staff, employer and auditor logins may not, so that one login never mixes the roles.
 @login_required
 @require_http_methods(["GET", "POST"])
 def link_account(request: HttpRequest) -> HttpResponse:
+    if roles_of(request.user) - {Role.MEMBER}:
+        raise Http404
     if Member.objects.filter(account=request.user).exists():
         messages.info(request, "このアカウントはすでに加入者情報と連携しています。")
         return redirect("members:home")

@@ -21,12 +21,13 @@ from members.validators import RosterValueError, parse_bango, parse_edaban, pars
 from notices.batches.rules import TargetError, elderly_birth_range
 from notices.models import Notice, NoticeBatch
 from portal.models import contains_full_number, mask_full_numbers
-from portal.validators import FULL_NUMBER_MESSAGE
+from portal.validators import FULL_NUMBER_MESSAGE, RefusesFullNumbers
 
 MAX_LINES = 5000
 _SEPARATORS = re.compile(r"\s*[-‐‑‒–—―−﹣－・/]\s*|\s+")
 
 MemberKey = tuple[str, str, str]
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -74,7 +75,9 @@ def find_members(keys: list[MemberKey]) -> tuple[list[Member], list[MemberKey]]:
     return [found[key] for key in keys if key in found], [key for key in keys if key not in found]
 
 
-class BatchForm(forms.Form):
+class BatchForm(RefusesFullNumbers, forms.Form):
+    # The list is checked line by line below: "1201-1-00" over two lines is not a number.
+    full_number_exempt = ("members",)
     reason = forms.ChoiceField(
         label="交付理由",
         choices=Notice.Reason.choices,
@@ -124,7 +127,9 @@ class BatchForm(forms.Form):
             refused = contains_full_number(str(data.get(self.add_prefix("as_of"), "")))
             if refused:
                 data[self.add_prefix("as_of")] = ""
-            lines = str(data.get(self.add_prefix("members"), "")).splitlines()
+            # Split where a browser breaks lines, not str.splitlines(): U+0085 and friends show
+            # no break in a textarea, so "00000000000<U+0085>0" is twelve digits on one line.
+            lines = _LINE_BREAKS.split(str(data.get(self.add_prefix("members"), "")))
             if any(contains_full_number(line) for line in lines):
                 data[self.add_prefix("members")] = "\n".join(map(mask_full_numbers, lines))
             self.data = data
