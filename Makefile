@@ -14,7 +14,7 @@ ifndef DATABASE_URL
 SYSTEM_PACKAGES += postgresql
 endif
 
-.PHONY: help run test setup system lint format
+.PHONY: help run test setup prepare system lint format
 
 help:
 	@echo "make run   - set up everything, load demo data, serve on http://127.0.0.1:8000"
@@ -29,14 +29,20 @@ run: setup
 	$(PY) manage.py db_worker --queue-name '*' & \
 	$(PY) manage.py runserver 127.0.0.1:8000 --skip-checks
 
-test: setup
+# The tests make their own database (test_<name>), so they need the roles but not the
+# development database: a checkout's fresh .env beside another checkout's data (whose keys it
+# does not hold, and rightly may not use) does not stop the suite.
+test: prepare
 	$(PY) -m pytest
+
+# Packages, the venv, .env, PostgreSQL answering with both roles.
+prepare: system $(STAMP)
+	@$(PY) -m portal.dev.setup dotenv
+	@$(PY) -m portal.dev.setup database
 
 # Schema work runs as the owner role (DATABASE_AS_OWNER=1: DATABASE_OWNER_URL); each migrate ends
 # with the owner granting the portal's own role (DATABASE_URL), which owns nothing, its privileges.
-setup: system $(STAMP)
-	@$(PY) -m portal.dev.setup dotenv
-	@$(PY) -m portal.dev.setup database
+setup: prepare
 	@DATABASE_AS_OWNER=1 $(PY) manage.py migrate --no-input -v 0
 	@DATABASE_AS_OWNER=1 $(PY) manage.py createcachetable -v 0
 

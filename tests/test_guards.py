@@ -133,7 +133,8 @@ def _production_env() -> dict[str, str]:
     return env
 
 
-def test_check_deploy_passes_with_production_settings():
+def test_check_deploy_passes_with_production_settings(django_db_setup):
+    # Against the test database (django_db_setup), whose keys are this process's settings.
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
