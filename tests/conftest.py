@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import time
+
 import pgtrigger
 import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import TransactionTestCase
 
+from portal import ratelimit
 from portal.dev.demo import ensure_insurer
 from portal.roles import Role
 from tests.personas import make_user
@@ -69,6 +72,28 @@ def _fast_password_hashing(settings):
 def _media_of_its_own(settings, tmp_path):
     # Every test stores its PDFs in a directory of its own, never in the checkout's media/.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+class _WindowsFromTheFirstAttempt:
+    """portal.ratelimit counts in fixed windows (time // window). A test that makes its
+    attempts across a window's edge (the hour turning mid-test) would see its count restart, so
+    each test's clock for the limits starts at the beginning of a day, at its first attempt:
+    every window (60 s to a day) then opens with the test. Moving time (time_machine) still
+    moves the windows by as much."""
+
+    def __init__(self) -> None:
+        self.offset: float | None = None
+
+    def time(self) -> float:
+        now = time.time()
+        if self.offset is None:
+            self.offset = now % 86400
+        return now - self.offset
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_open_with_the_test(monkeypatch):
+    monkeypatch.setattr(ratelimit, "time", _WindowsFromTheFirstAttempt())
 
 
 @pytest.fixture
