@@ -7,9 +7,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages: PostgreSQL (unless DATABASE_URL points elsewhere), the Japanese fonts the
 # PDFs embed (IPAmj Mincho for rare kanji in names), HarfBuzz's subsetter (fonts subset 4-40x
-# slower without it) and Pango.
+# slower without it), Pango, and Chromium for the browser tests (tests/browser: Playwright drives
+# /usr/bin/chromium and never downloads a browser).
 SYSTEM_PACKAGES := fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-ipamj-mincho libharfbuzz-subset0 \
-	libpango-1.0-0 libpangoft2-1.0-0 fontconfig
+	libpango-1.0-0 libpangoft2-1.0-0 fontconfig chromium
 ifndef DATABASE_URL
 SYSTEM_PACKAGES += postgresql
 endif

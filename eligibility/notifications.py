@@ -86,7 +86,8 @@ def notify_households(member_ids: Iterable[int]) -> int:
         try:
             sent += _send(
                 "certificate_issued_member",
-                {"name": head.name, "url": _url("members:home")},
+                # The card of the person the certificate is for, on the member's home.
+                {"name": head.name, "url": f"{_url('members:home')}#person-{person.pk}"},
                 [account.email],
             )
         except Exception:

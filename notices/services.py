@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import IntegerField, Max, Q, QuerySet, Value
 from django.db.models.fields.json import KT
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from members.households import Household
@@ -328,6 +329,23 @@ def elderly_lines(member_ids: list[int]) -> dict[int, list[ElderlyLine]]:
     return lines
 
 
+def notice_links(member_ids: list[int]) -> dict[int, list[str]]:
+    """Household head id -> the member pages of these members' current notices."""
+    rows = (
+        Notice.objects.filter(
+            member_id__in=member_ids, superseded_by__isnull=True, revoked_at__isnull=True
+        )
+        .order_by("member__edaban")
+        .values_list("pk", "member_id", "member__insured_id")
+    )
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    links: dict[int, list[str]] = {}
+    for pk, member_id, insured_id in rows:
+        url = base + reverse("notices:member_notice", args=[pk])
+        links.setdefault(insured_id or member_id, []).append(url)
+    return links
+
+
 def notify_household(member_ids: list[int]) -> int:
     """One e-mail per household with a new notice: only the insured person's name in it."""
     heads = (
@@ -339,6 +357,7 @@ def notify_household(member_ids: list[int]) -> int:
     seen: set[int] = set()
     insurer = Insurer.current()
     elderly = elderly_lines(member_ids)
+    links = notice_links(member_ids)
     for member in heads:
         head = member.insured or member
         account = head.account
@@ -348,7 +367,8 @@ def notify_household(member_ids: list[int]) -> int:
         context = {
             "name": head.name,
             "insurer": insurer,
-            "url": settings.PORTAL_BASE_URL,
+            # Each new notice's own page, so the e-mail leads straight to it.
+            "urls": links.get(head.pk) or [settings.PORTAL_BASE_URL],
             "elderly": elderly.get(head.pk, []),
         }
         message = EmailMultiAlternatives(

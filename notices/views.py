@@ -19,9 +19,10 @@ from portal.responses import private_pdf
 from portal.roles import STAFF_ROLES, Role, role_required
 
 
-def _pdf_response(notice: Notice) -> FileResponse:
+def _pdf_response(notice: Notice, *, inline: bool = False) -> FileResponse:
     # No 記号・番号 in the name: joined up they could look like a full number to any scanner.
-    return private_pdf(notice.pdf, f"shikaku-oshirase-{notice.member.edaban}-v{notice.version}.pdf")
+    filename = f"shikaku-oshirase-{notice.member.edaban}-v{notice.version}.pdf"
+    return private_pdf(notice.pdf, filename, inline=inline)
 
 
 @role_required(Role.MEMBER)
@@ -55,7 +56,7 @@ def member_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         target_label=str(notice.member),
         detail={"notice_id": notice.pk, "version": notice.version},
     )
-    return _pdf_response(notice)
+    return _pdf_response(notice, inline=True)  # opens in the phone's viewer
 
 
 @role_required(*STAFF_ROLES)

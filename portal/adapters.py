@@ -15,6 +15,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return home_url(request.user)
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # The e-mails speak as the portal (templates/account/email/), also when no request
+        # brings the context processor's insurer.
+        context.setdefault("insurer", Insurer.current())
+        super().send_mail(template_prefix, email, context)
+
     def format_email_subject(self, subject: str) -> str:
         insurer = Insurer.current()
         prefix = f"[{insurer.portal_name}] " if insurer else ""

@@ -8,10 +8,14 @@ from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, StreamingHttpResponse
 
 
-def private_pdf(stored: FieldFile, filename: str) -> FileResponse:
-    """A stored PDF as a download that no browser or proxy keeps a copy of."""
+def private_pdf(stored: FieldFile, filename: str, *, inline: bool = False) -> FileResponse:
+    """A stored PDF that no browser or proxy keeps a copy of: a download, or `inline` to open
+    in the browser's viewer (a member on a phone reads it there, then saves or prints it)."""
     response = FileResponse(
-        stored.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename
+        stored.open("rb"),
+        content_type="application/pdf",
+        as_attachment=not inline,
+        filename=filename,
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -8,7 +8,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import reverse
 
 
@@ -72,16 +73,24 @@ def home_url(user: Any) -> str:
 
 
 def role_required(*allowed: Role) -> Callable:
-    """Login required, then one of the roles; anyone else gets a 404, as if nothing were here."""
+    """Login required, then one of the roles. A signed-in account without any of them gets the
+    branded 403 page (a member who followed a staff link learns it is not for this account);
+    it says nothing about any object. Objects out of reach stay a plain 404 (the access
+    helpers), as if nothing were there."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not roles_of(request.user) & set(allowed):
-                raise Http404
+                return wrong_role(request)
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorator
+
+
+def wrong_role(request: HttpRequest) -> HttpResponse:
+    """The page for an account that lacks the URL's role: 403, a way home, nothing written."""
+    return render(request, "portal/wrong_role.html", status=403)

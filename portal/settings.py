@@ -95,11 +95,17 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
+                "portal.pages.context.member_name",
             ],
             "builtins": ["portal.templatetags.wareki"],
         },
     },
 ]
+
+# Every form's fields name themselves in their messages (「氏名を入力してください。」).
+FORM_RENDERER = "portal.formrender.PortalFormRenderer"
+# A stale form gets the portal's own page with a way back, not Django's English one.
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 
 # The running portal connects as DATABASE_URL's role, which owns nothing and may only read and
 # append the audit log (portal.database_roles). Schema commands (migrate, createcachetable) run
@@ -176,6 +182,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "portal.pages.context.display_name"  # the member's name
 # allauth's forms with the portal's refusal of full numbers (portal.forms).
 ACCOUNT_FORMS = {
     "login": "portal.forms.LoginForm",

@@ -12,6 +12,7 @@ from members import urls as members_urls
 from notices import urls as notices_urls
 from notices.mismatch import urls as mismatch_urls
 from portal import views
+from portal.pages import staff as staff_pages
 from portal.pages import urls as pages_urls
 
 members_area = [
@@ -24,9 +25,9 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
     path("home/no-role/", views.no_role, name="no_role"),
-    path("staff/", views.staff_home, name="staff_home"),
+    path("staff/", staff_pages.staff_home, name="staff_home"),
     path("staff/insurer/", views.insurer_edit, name="insurer_edit"),
-    path("supervisor/", views.supervisor_home, name="supervisor_home"),
+    path("supervisor/", staff_pages.supervisor_home, name="supervisor_home"),
     path("audit/", views.audit_log, name="audit_log"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -35,18 +35,6 @@ def no_role(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/no_role.html")
 
 
-@role_required(Role.CLERK, Role.SUPERVISOR)
-@require_GET
-def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/staff_home.html")
-
-
-@role_required(Role.SUPERVISOR)
-@require_GET
-def supervisor_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/supervisor_home.html")
-
-
 @role_required(*STAFF_ROLES)
 def insurer_edit(request: HttpRequest) -> HttpResponse:
     form = InsurerForm(request.POST or None, instance=Insurer.current())
@@ -105,3 +93,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if reasons:
         status["key_problems"] = reasons
     return JsonResponse(status, status=200 if ready else 503)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form kept open too long (or sent from elsewhere) is refused with a
+    page that says what happened and leads back; nothing was saved."""
+    return render(request, "portal/csrf_failure.html", status=403)

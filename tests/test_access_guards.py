@@ -4,9 +4,9 @@ ACCESS lists, for each such URL name, who may open it and how to build its argum
 full-number scan below and tests/test_response_headers.py visit every page it lists. A new view
 with arguments fails `test_every_view_with_arguments_is_listed` until it is added here.
 
-Who gets what (a 404 for outsiders, the login page for visitors, a 404 for objects that do not
-exist, other households and other employers) is proven for every URL, persona and object by
-the authorization matrix: tests/test_authorization_matrix.py.
+Who gets what (a branded 403 for accounts without the role, the login page for visitors, a 404
+for objects that do not exist, other households and other employers) is proven for every URL,
+persona and object by the authorization matrix: tests/test_authorization_matrix.py.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ EMPLOYER = frozenset({Role.EMPLOYER})
 ACCESS: dict[str, Access] = {
     "members:staff_member": Access(frozenset(STAFF), lambda w: [w.insured.pk]),
     "members:issue_code": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
-    "members:unlink": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
+    "members:unlink": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("get", "post")),
     "members:import_detail": Access(frozenset(STAFF), lambda w: [w.roster_import.pk]),
     "notices:member_notice": Access(frozenset({Role.MEMBER}), lambda w: [w.notice.pk]),
     "notices:member_notice_pdf": Access(frozenset({Role.MEMBER}), lambda w: [w.notice.pk]),

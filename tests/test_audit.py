@@ -120,8 +120,8 @@ def test_csv_export_is_itself_audited(client, auditor, clerk, insurer):
 @pytest.mark.parametrize("persona", ["member", "employer_user", "clerk", "supervisor"])
 def test_only_auditors_see_the_log(client, request, insurer, persona):
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(reverse("audit_log")).status_code == 404
-    assert client.get(reverse("audit_log"), {"format": "csv"}).status_code == 404
+    assert client.get(reverse("audit_log")).status_code == 403
+    assert client.get(reverse("audit_log"), {"format": "csv"}).status_code == 403
 
 
 @pytest.mark.django_db(transaction=True)

@@ -135,10 +135,10 @@ def test_a_bad_day_is_a_message_not_a_500(client, demo, clerk, typed):
 
 
 @pytest.mark.parametrize("persona", ["member", "employer_user", "auditor"])
-def test_other_roles_get_404(client, demo, request, persona):
+def test_other_roles_get_the_wrong_account_page(client, demo, request, persona):
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(URL).status_code == 404
-    assert client.get(URL, {"format": "csv"}).status_code == 404
+    assert client.get(URL).status_code == 403
+    assert client.get(URL, {"format": "csv"}).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_login(client, demo):

@@ -105,12 +105,12 @@ def test_the_dashboard_points_to_the_municipality(client, household, member, tim
     _check_page(response, HOME)
     html = response.content.decode()
     card = html[html.index(f'id="person-{insured.pk}"') :]
-    card = card[: card.index("</article>")]
+    card = card[: card.index("</section>")]
     assert Primary.LATE_ELDERLY.label in card and "75歳の誕生日" in card
     assert "後期高齢者医療広域連合・市区町村から届く資格確認書" in card
     assert "使える期間" not in card
     wife_card = html[html.index(f'id="person-{wife.pk}"') :]
-    wife_card = wife_card[: wife_card.index("</article>")]
+    wife_card = wife_card[: wife_card.index("</section>")]
     assert "国民健康保険" in wife_card and "後期高齢者医療" not in wife_card
 
 

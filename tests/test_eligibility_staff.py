@@ -49,9 +49,9 @@ def _events(action: str) -> list[AuditEvent]:
 def test_only_staff_open_the_staff_pages(client, demo, request, persona):
     client.force_login(request.getfixturevalue(persona))
     for url in [*_edit_urls(member_by_key("1201-1-00"), _tome_certificate()), LIST]:
-        assert client.get(url).status_code == 404, url
-        assert client.post(url, {}).status_code == 404, url
-    assert client.get(LIST, {"format": "csv"}).status_code == 404
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {}).status_code == 403, url
+    assert client.get(LIST, {"format": "csv"}).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_login(client, demo):

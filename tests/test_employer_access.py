@@ -66,10 +66,10 @@ def test_another_employer_gets_a_404_on_every_view(client, other_hr, records):
 
 
 @pytest.mark.parametrize("persona", ["member", "auditor", "clerk"])
-def test_other_roles_get_a_404(client, records, persona, request):
+def test_other_roles_get_the_wrong_account_page(client, records, persona, request):
     client.force_login(request.getfixturevalue(persona))
     for method, url in _urls(records):
-        assert getattr(client, method)(url).status_code == 404, url
+        assert getattr(client, method)(url).status_code == 403, url
 
 
 def test_an_employer_login_without_a_link_or_deactivated_gets_a_404(client, hr, records):

@@ -155,8 +155,8 @@ def test_only_staff_manage_employer_accounts(client, hr, auditor, member):
     link = EmployerUser.objects.get(user=hr)
     for user in (hr, auditor, member):
         client.force_login(user)
-        assert client.get(reverse("eligibility:employer_users")).status_code == 404
+        assert client.get(reverse("eligibility:employer_users")).status_code == 403
         url = reverse("eligibility:deactivate_employer_user", args=[link.pk])
-        assert client.post(url).status_code == 404
+        assert client.post(url).status_code == 403
     hr.refresh_from_db()
     assert hr.is_active

@@ -127,7 +127,8 @@ def test_the_upload_page(client, hr, hire_family):
     assert client.get(url).status_code == 200
     bad = SimpleUploadedFile("a.csv", _csv("1201,8050,00,新井 翔,2003-04-03,1,"), "text/csv")
     page = client.post(url, {"file": bad}).content.decode()
-    assert "2行目: 氏名または生年月日が" in page and "1件も申請されていません" in page
+    assert "2行目: 氏名・生年月日: 記号・番号・枝番の方の記録と一致しません" in page
+    assert "1件も申請されていません" in page
     good = SimpleUploadedFile("a.csv", _csv(*GOOD[:2]), "text/csv")
     response = client.post(url, {"file": good}, follow=True)
     assert "2人分を1件の申請として受け付けました" in response.content.decode()

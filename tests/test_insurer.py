@@ -49,7 +49,7 @@ def test_saving_without_changes_writes_no_event(client, insurer, clerk):
         ("insurer_number", "01139997", "法別番号 06"),
         ("business_phone", "0333", "03-1234-5678"),
         ("postal_code", "1080074", "123-4567"),
-        ("name", "", "このフィールドは必須です"),
+        ("name", "", "保険者名称を入力してください。"),
     ],
 )
 def test_bad_input_gets_a_message_and_changes_nothing(
@@ -67,7 +67,7 @@ def test_bad_input_gets_a_message_and_changes_nothing(
 @pytest.mark.parametrize("persona", ["member", "employer_user", "auditor"])
 def test_others_cannot_edit_the_insurer(client, request, insurer, persona):
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(reverse("insurer_edit")).status_code == 404
+    assert client.get(reverse("insurer_edit")).status_code == 403
     response = client.post(reverse("insurer_edit"), _form(name="乗っ取り"))
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert Insurer.current().name == DEMO_INSURER["name"]

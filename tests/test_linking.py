@@ -209,7 +209,7 @@ def test_wrong_attempts_are_limited_per_account(client, household, newcomer):
     for _ in range(3):
         client.post(reverse("members:link"), _link_form("AAAA-BBBB-CCCC"))
     response = client.post(reverse("members:link"), _link_form(issued.code))
-    assert linking.RATE_LIMITED_MESSAGE in response.content.decode()
+    assert "受付を一時停止しています" in response.content.decode()
     household.refresh_from_db()
     assert household.account is None
     assert AuditEvent.objects.filter(detail__reason="rate_limited").count() == 1
@@ -223,7 +223,7 @@ def test_wrong_attempts_are_limited_per_address(client, household, newcomer):
         client.post(reverse("members:link"), _link_form("AAAA-BBBB-CCCC"))
     client.force_login(newcomer)
     response = client.post(reverse("members:link"), _link_form(issued.code))
-    assert linking.RATE_LIMITED_MESSAGE in response.content.decode()
+    assert "受付を一時停止しています" in response.content.decode()
     # Another address is not blocked by this one's guesses.
     response = client.post(
         reverse("members:link"), _link_form(issued.code), REMOTE_ADDR="192.0.2.9"
@@ -278,11 +278,12 @@ def test_unlinking_returns_the_account_to_no_role(household, newcomer):
         ip=None,
         now=timezone.now(),
     )
-    linking.unlink_account(household, actor=None, ip=None)
+    linking.unlink_account(household, actor=None, ip=None, reason="別の方が連携したため")
     household.refresh_from_db()
     assert household.account is None
     assert not newcomer.groups.filter(name=Role.MEMBER).exists()
-    assert AuditEvent.objects.get(action="member.unlink").detail == {"account": newcomer.email}
+    detail = AuditEvent.objects.get(action="member.unlink").detail
+    assert detail == {"account": newcomer.email, "reason": "別の方が連携したため"}
 
 
 def test_mailing_list_issues_codes_for_everyone_who_still_needs_one(db, household, newcomer):

@@ -86,14 +86,24 @@ def test_a_clerk_unlinks_an_account(client, household, clerk, member):
     household.account = member
     household.save()
     client.force_login(clerk)
-    response = client.post(reverse("members:unlink", args=[household.pk]))
+    url = reverse("members:unlink", args=[household.pk])
+    # A confirmation page first, and no unlinking without a reason.
+    page = client.get(url).content.decode()
+    assert "アカウントの連携を解除" in page and member.email in page
+    refused = client.post(url, {"reason": " "})
+    assert "解除の理由を入力してください。" in refused.content.decode()
+    household.refresh_from_db()
+    assert household.account == member
+    assert not AuditEvent.objects.filter(action="member.unlink").exists()
+    response = client.post(url, {"reason": "ご本人から、誤って連携したと申し出"})
     assert response.status_code == 302
     household.refresh_from_db()
     assert household.account is None
     event = AuditEvent.objects.get(action="member.unlink")
     assert event.actor == clerk and event.target_id == str(household.pk)
+    assert event.detail["reason"] == "ご本人から、誤って連携したと申し出"
     client.force_login(member)
-    assert client.get(reverse("members:home")).status_code == 404
+    assert client.get(reverse("members:home")).status_code == 403  # no longer a member
 
 
 @pytest.mark.parametrize("persona", ["member", "employer_user", "auditor"])
@@ -106,14 +116,14 @@ def test_a_clerk_unlinks_an_account(client, household, clerk, member):
         ("members:mailing_list", "post", False),
     ],
 )
-def test_staff_pages_are_404_for_everyone_else(
+def test_staff_pages_are_refused_to_everyone_else(
     client, request, household, persona, name, method, with_pk
 ):
     household.account = request.getfixturevalue("other_member")
     household.save()
     client.force_login(request.getfixturevalue(persona))
     url = reverse(name, args=[household.pk] if with_pk else [])
-    assert getattr(client, method)(url).status_code == 404
+    assert getattr(client, method)(url).status_code == 403
     household.refresh_from_db()
     assert household.account is not None
     assert not RegistrationCode.objects.exists()

@@ -264,7 +264,7 @@ def test_a_broad_match_is_counted_only_up_to_the_cap(client, clerk, sixty_suzuki
 @pytest.mark.parametrize("persona", ["member", "employer_user", "auditor"])
 def test_others_cannot_search(client, request, roster, persona):
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(URL, {"q": "山田"}).status_code == 404
+    assert client.get(URL, {"q": "山田"}).status_code == 403
     assert not AuditEvent.objects.filter(action="member.search").exists()
 
 

@@ -83,7 +83,7 @@ def test_a_clerk_learns_only_that_someone_else_holds_the_number(client, case, cl
     page = client.get(_staff_url(holder))
     assert page.context["conflicts"] == []
     assert str(spouse) not in page.content.decode()
-    assert client.get(reverse("supervisor_home")).status_code == 404
+    assert client.get(reverse("supervisor_home")).status_code == 403
 
 
 def test_the_refusal_changes_no_record_and_is_audited_with_the_holder_for_auditors(
@@ -124,7 +124,7 @@ def test_a_supervisor_sees_both_records_and_resolves_the_conflict(
     propose(client, case, NUMBERS["other"])
     conflict = MyNumberConflict.objects.get()
     resolve = reverse("members:mismatch_conflict_resolve", args=[conflict.pk])
-    assert client.post(resolve).status_code == 404  # clerks cannot close what they cannot see
+    assert client.post(resolve).status_code == 403  # clerks cannot close what they cannot see
     client.force_login(supervisor)
     assert "未解決のマイナンバー重複" in client.get(reverse("supervisor_home")).content.decode()
     spouse = Member.objects.get(pk=case.member_id)

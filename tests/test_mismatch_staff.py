@@ -216,7 +216,7 @@ def test_the_proposer_cannot_approve_even_after_stepping_up(client, case, superv
 
 def test_a_clerk_cannot_approve(client, case, clerk):
     _pending(client, case, clerk)
-    assert post(client, "mismatch_approve", case).status_code == 404
+    assert post(client, "mismatch_approve", case).status_code == 403
 
 
 def test_approval_without_re_entering_the_password_is_refused(
@@ -315,7 +315,7 @@ def test_free_text_with_twelve_digits_is_refused_for_staff_too(client, case, cle
 
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.EMPLOYER, Role.AUDITOR, None])
-def test_outsiders_get_a_404_on_every_staff_page(client, case, everyone, role):
+def test_outsiders_get_the_wrong_account_page_on_every_staff_page(client, case, everyone, role):
     urls = [reverse("members:mismatch_queue"), reverse("members:mismatch_stats"), _case_url(case)]
     if role is None:
         for url in urls:
@@ -323,7 +323,7 @@ def test_outsiders_get_a_404_on_every_staff_page(client, case, everyone, role):
         return
     client.force_login(everyone[role])
     for url in urls:
-        assert client.get(url).status_code == 404, url
+        assert client.get(url).status_code == 403, url
 
 
 def test_the_report_is_for_supervisors(client, household, member, clerk, supervisor):
@@ -335,7 +335,7 @@ def test_the_report_is_for_supervisors(client, household, member, clerk, supervi
         status=S.CORRECTED, closed_at=closed.created_at + timedelta(days=3, hours=2)
     )
     client.force_login(clerk)
-    assert client.get(reverse("members:mismatch_stats")).status_code == 404
+    assert client.get(reverse("members:mismatch_stats")).status_code == 403
     client.force_login(supervisor)
     page = client.get(reverse("members:mismatch_stats")).content.decode()
     assert "<td>14〜29日</td><td>1</td>" in page

@@ -165,14 +165,14 @@ def test_failures_on_the_batch_page_are_audited(client, clerk, db):
 
 
 @pytest.mark.parametrize("role", ["member", "employer_user", "auditor"])
-def test_other_roles_get_a_404(client, roster, role, request):
+def test_other_roles_get_the_wrong_account_page(client, roster, role, request):
     batch = _start()
     client.force_login(request.getfixturevalue(role))
-    assert client.get(reverse("notices:batches")).status_code == 404
-    assert client.post(reverse("notices:batches"), {"scope": "enrolled"}).status_code == 404
-    assert client.get(reverse("notices:batch_detail", args=[batch.pk])).status_code == 404
-    assert client.post(reverse("notices:batch_resume", args=[batch.pk])).status_code == 404
-    assert client.get(reverse("notices:batch_print", args=[batch.pk])).status_code == 404
+    assert client.get(reverse("notices:batches")).status_code == 403
+    assert client.post(reverse("notices:batches"), {"scope": "enrolled"}).status_code == 403
+    assert client.get(reverse("notices:batch_detail", args=[batch.pk])).status_code == 403
+    assert client.post(reverse("notices:batch_resume", args=[batch.pk])).status_code == 403
+    assert client.get(reverse("notices:batch_print", args=[batch.pk])).status_code == 403
     assert NoticeBatch.objects.count() == 1
 
 

@@ -109,6 +109,10 @@ FORMS: dict[type, tuple[Factory, dict[str, list[str]]]] = {
         },
     ),
     linking_forms.MailingListForm: (_plain(linking_forms.MailingListForm), {}),
+    linking_forms.UnlinkForm: (
+        _plain(linking_forms.UnlinkForm),
+        {"reason": ["ご家族が誤って連携したため", "  "]},
+    ),
     member_forms.MemberSearchForm: (
         lambda data, files: member_forms.MemberSearchForm(data),
         {"q": ["山田", "1201-15", ""], "birth_date": ["1985-04-01", ""]},

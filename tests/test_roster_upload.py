@@ -160,13 +160,13 @@ def test_a_run_that_does_not_exist_is_404(client, insurer, clerk):
 
 
 @pytest.mark.parametrize("persona", ["member", "employer_user", "auditor"])
-def test_other_roles_get_404(client, request, insurer, employers, persona):
+def test_other_roles_get_the_wrong_account_page(client, request, insurer, employers, persona):
     client.force_login(request.getfixturevalue(persona))
     runs = RosterImport.objects.count()
-    assert client.get(reverse("members:imports")).status_code == 404
-    assert client.get(reverse("members:import_detail", args=[employers.pk])).status_code == 404
+    assert client.get(reverse("members:imports")).status_code == 403
+    assert client.get(reverse("members:import_detail", args=[employers.pk])).status_code == 403
     response = client.post(reverse("members:imports"), {"file": _upload("members.csv")})
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert RosterImport.objects.count() == runs and not Member.objects.exists()
 
 

@@ -169,21 +169,21 @@ def test_a_member_that_does_not_exist_is_a_404_and_nothing_is_audited(client, cl
 
 
 @pytest.mark.parametrize("persona", ["member", "employer_user", "auditor"])
-def test_other_roles_get_a_404_and_nothing_is_audited(client, request, household, persona):
+def test_other_roles_get_a_403_and_nothing_is_audited(client, request, household, persona):
     head = household[0]
     user = request.getfixturevalue(persona)
     if persona == "member":  # even the member's own record is not theirs through this page
         head.account = user
         head.save(update_fields=["account"])
     client.force_login(user)
-    assert client.get(_url(head)).status_code == 404
+    assert client.get(_url(head)).status_code == 403
     assert _views(head) == 0
 
 
-def test_an_account_without_a_role_gets_a_404(client, household):
+def test_an_account_without_a_role_gets_a_403(client, household):
     user = get_user_model().objects.create_user(username="x@example.jp", email="x@example.jp")
     client.force_login(user)
-    assert client.get(_url(household[0])).status_code == 404
+    assert client.get(_url(household[0])).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_login(client, household):

@@ -93,6 +93,11 @@ class Result:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append({"line": line, "message": message})
 
+    def sort_errors(self) -> None:
+        """By line, as the employer reads the file: file-wide errors first, then each line's
+        in the order they were found (the checks run in passes over the whole file)."""
+        self.errors.sort(key=lambda error: (error["line"] is not None, error["line"] or 0))
+
     @property
     def more_errors(self) -> bool:
         return len(self.errors) >= MAX_ERRORS
@@ -203,13 +208,17 @@ def _match(rows: list[Row], employer: Employer, result: Result) -> dict[int, Mem
     for row in rows:
         member = found.get(row.key)
         if member is None:
-            result.error(row.line, "該当する加入者がいません(この事業所の加入者のみ申請できます)。")
+            result.error(
+                row.line,
+                "記号・番号・枝番: 該当する加入者がいません(この事業所の加入者のみ申請できます)。",
+            )
         elif _fold(member.name) != _fold(row.name) or member.birth_date != row.birth_date:
             result.error(
-                row.line, "氏名または生年月日が、記号・番号・枝番の方の記録と一致しません。"
+                row.line,
+                "氏名・生年月日: 記号・番号・枝番の方の記録と一致しません。",
             )
         elif member.pk in seen:
-            result.error(row.line, f"同じ方が{seen[member.pk]}行目にもあります。")
+            result.error(row.line, f"記号・番号・枝番: 同じ方が{seen[member.pk]}行目にもあります。")
         else:
             seen[member.pk] = row.line
             matched[row.line] = member
@@ -272,6 +281,7 @@ def upload(
                 result.error(None, message)
     if not result.applied:
         _record_upload(result, employer, file_name, user, ip)  # a refusal: nothing changed
+    result.sort_errors()
     return result
 
 

@@ -117,6 +117,8 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     plain = applications.refusals(household, today)
     eligible = [person for person in household if not found[person.pk]]
     initial = {"people": [str(chosen.pk)] if not found[chosen.pk] else []}
+    if request.method == "GET" and (again := _returned_application(request)):
+        initial = _initial_from(again, found)
     form = ApplicationForm(
         request.POST if request.method == "POST" else None, eligible=eligible, initial=initial
     )
@@ -154,6 +156,29 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     context = {"form": form, "chosen": chosen, "rows": rows, "today": today}
     return render(request, "eligibility/applications/employer/apply.html", context)
+
+
+def _returned_application(request: HttpRequest) -> CertificateApplication | None:
+    """The returned application a 再申請 starts from (?again=pk), or None."""
+    pk = request.GET.get("again", "")
+    if not pk.isdigit() or len(pk) > 12:
+        return None
+    previous = get_application_for_employer(request, int(pk))  # 404 outside the employer
+    return previous if previous.status == CertificateApplication.Status.RETURNED else None
+
+
+def _initial_from(previous: CertificateApplication, found: dict[int, str]) -> dict:
+    """The returned application's people (those who may still apply) and reason, to correct."""
+    people = [
+        str(person.member_id)
+        for person in previous.persons.all()
+        if person.member_id in found and not found[person.member_id]
+    ]
+    return {
+        "people": people,
+        "reason": previous.reason,
+        "reason_detail": previous.reason_detail,
+    }
 
 
 @role_required(Role.EMPLOYER)

@@ -39,7 +39,8 @@ def certificate_response(
         target_label=str(certificate.member),
         detail={"certificate_id": certificate.pk, "by": who},
     )
-    return private_pdf(certificate.pdf, pdf_filename(certificate))
+    # A member opens it in the phone's viewer; staff and employers keep a download to file.
+    return private_pdf(certificate.pdf, pdf_filename(certificate), inline=who == "member")
 
 
 @role_required(Role.EMPLOYER)

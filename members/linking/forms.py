@@ -63,3 +63,18 @@ class MailingListForm(forms.Form):
         required=False,
         empty_label="全事業所",
     )
+
+
+class UnlinkForm(RefusesFullNumbers, forms.Form):
+    reason = forms.CharField(
+        label="解除の理由",
+        max_length=200,
+        help_text="監査記録に残ります(例: ご家族が誤って連携したため、ご本人から申し出)。",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("解除の理由を入力してください。")
+        return reason

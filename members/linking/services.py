@@ -33,9 +33,21 @@ CODE_LENGTH = 12
 REFUSED_MESSAGE = (
     "入力された内容では連携できませんでした。記号・番号・生年月日・登録コードをご確認ください。"
 )
-RATE_LIMITED_MESSAGE = (
-    "連携の失敗が続いたため、しばらくの間お受けできません。時間をおいてお試しください。"
-)
+
+
+def rate_limited_message(now: datetime) -> str:
+    """The lockout says how long: the failure windows are fixed (portal.ratelimit), so the
+    lock lifts when the current LINK_FAILURE_WINDOW_SECONDS window ends."""
+    return (
+        "連携の失敗が続いたため、受付を一時停止しています。"
+        f"あと{minutes_until_unlocked(now)}分ほどたってから、もう一度お試しください。"
+    )
+
+
+def minutes_until_unlocked(now: datetime) -> int:
+    window = settings.LINK_FAILURE_WINDOW_SECONDS
+    seconds_left = window - int(now.timestamp()) % window
+    return max(1, -(-seconds_left // 60))  # whole minutes, rounded up
 
 
 class LinkRefused(Exception):
@@ -205,7 +217,7 @@ def link_account(
     counted = _count_attempt(str(user.pk), ip or "unknown")
     if counted is None:
         _refused(user, ip, kigo, bango, "rate_limited")
-        raise LinkRefused(RATE_LIMITED_MESSAGE)
+        raise LinkRefused(rate_limited_message(now))
     with transaction.atomic():
         match = (
             RegistrationCode.objects.select_for_update()
@@ -271,8 +283,9 @@ def _refused(user: object, ip: str | None, kigo: str, bango: str, reason: str) -
     )
 
 
-def unlink_account(member: Member, *, actor: object, ip: str | None) -> None:
-    """Staff detach a login from a household, e.g. when the wrong person linked it."""
+def unlink_account(member: Member, *, actor: object, ip: str | None, reason: str) -> None:
+    """Staff detach a login from a household, e.g. when the wrong person linked it; the reason
+    they gave is kept in the audit log."""
     with transaction.atomic():
         member = (
             Member.objects.select_for_update(of=("self",))
@@ -291,5 +304,5 @@ def unlink_account(member: Member, *, actor: object, ip: str | None) -> None:
             ip=ip,
             target=member,
             target_label=str(member),
-            detail={"account": account.email},
+            detail={"account": account.email, "reason": reason},
         )

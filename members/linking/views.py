@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from members.access import get_member_for_staff
 from members.linking import services as linking
-from members.linking.forms import LinkForm, MailingListForm
+from members.linking.forms import LinkForm, MailingListForm, UnlinkForm
 from members.models import Member
 from portal import audit
 from portal.responses import private_csv
-from portal.roles import STAFF_ROLES, Role, role_required, roles_of
+from portal.roles import STAFF_ROLES, Role, role_required, roles_of, wrong_role
 
 
 @role_required(*STAFF_ROLES)
@@ -54,15 +54,26 @@ def mailing_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*STAFF_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def unlink(request: HttpRequest, pk: int) -> HttpResponse:
+    """A confirmation page first: unlinking takes the household from a login, so staff confirm
+    it and give a reason, which the audit log keeps."""
     member = get_member_for_staff(request, pk)
     if member.account_id is None:
         messages.info(request, "この加入者にはアカウントが連携されていません。")
-    else:
-        linking.unlink_account(member, actor=request.user, ip=audit.client_ip(request))
+        return redirect("members:staff_member", pk=member.pk)
+    form = UnlinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        linking.unlink_account(
+            member,
+            actor=request.user,
+            ip=audit.client_ip(request),
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, "アカウントの連携を解除しました。")
-    return redirect("members:staff_member", pk=member.pk)
+        return redirect("members:staff_member", pk=member.pk)
+    context = {"member": member, "account": member.account, "form": form}
+    return render(request, "members/linking/unlink_confirm.html", context)
 
 
 # A new sign-up has no role until it holds a household, so an account without a role may link;
@@ -71,7 +82,7 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def link_account(request: HttpRequest) -> HttpResponse:
     if roles_of(request.user) - {Role.MEMBER}:
-        raise Http404
+        return wrong_role(request)
     if Member.objects.filter(account=request.user).exists():
         messages.info(request, "このアカウントはすでに加入者情報と連携しています。")
         return redirect("members:home")

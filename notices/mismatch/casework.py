@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from notices.mismatch.errors import StaleCase, WrongState
 from notices.models import MismatchCase, MismatchEvent
@@ -67,7 +68,11 @@ def notify_closed(case_pk: int) -> bool:
     account = head.account or case.reported_by
     if account is None or not account.email:
         return False
-    context = {"name": head.name, "insurer": Insurer.current(), "url": settings.PORTAL_BASE_URL}
+    # The case's own page: the result, and a corrected case's new notice, one tap away.
+    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "members:mismatch_member_case", args=[case.pk]
+    )
+    context = {"name": head.name, "insurer": Insurer.current(), "url": url}
     EmailMessage(
         subject=render_to_string("notices/mismatch/email/closed_subject.txt", context).strip(),
         body=render_to_string("notices/mismatch/email/closed.txt", context),

@@ -12,7 +12,7 @@ from notices.access import get_notice_for_member
 from notices.mismatch import services as mismatch
 from notices.mismatch.access import get_case_for_member
 from notices.mismatch.forms import MismatchReportForm
-from notices.models import MismatchCase
+from notices.models import MismatchCase, Notice
 from portal import audit, ratelimit
 from portal.roles import Role, role_required
 
@@ -65,4 +65,16 @@ def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
 @require_GET
 def member_case(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_member(request.user, pk)
-    return render(request, "notices/mismatch/member_case.html", {"case": case})
+    # A corrected case points at the notice that replaced the reported one.
+    new_notice = (
+        Notice.objects.filter(
+            member=case.member, superseded_by__isnull=True, revoked_at__isnull=True
+        )
+        .only("pk", "version", "issued_on")
+        .first()
+        if case.status == MismatchCase.Status.CORRECTED
+        else None
+    )
+    return render(
+        request, "notices/mismatch/member_case.html", {"case": case, "new_notice": new_notice}
+    )

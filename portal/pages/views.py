@@ -18,6 +18,7 @@ from notices.mismatch.conflicts import open_conflicts, sees_holders
 from notices.services import household_notices
 from portal import audit
 from portal.pages.employer import home_context
+from portal.pages.member import person_cards
 from portal.roles import Role, role_required
 
 
@@ -26,12 +27,21 @@ from portal.roles import Role, role_required
 def member_home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     household = household_of(request.user, today)
+    if household is not None:
+        request.user._portal_display_name = household.insured.name  # the greeting's name
+    notices = household_notices(household, today)
     context = {
         "household": household,
-        "notices": household_notices(household, today),
-        "statuses": household_advice(household, today),  # what to bring, per person
-        "certificates": household_certificates(household),
-        "mismatch_cases": household_cases(request.user),
+        "notices": notices,
+        "today": today,
+        # One card per person: what to bring today, the notice, certificates and reports.
+        "cards": person_cards(
+            household,
+            household_advice(household, today),
+            notices,
+            household_certificates(household),
+            household_cases(request.user),
+        ),
     }
     return render(request, "portal/pages/member_home.html", context)
 
