@@ -177,10 +177,10 @@ def test_the_dashboard_shows_a_certificate_as_void_once_the_holder_left(
     insured.lost_on = date(2027, 4, 1)
     insured.save(update_fields=["lost_on"])
     page = _home(client, member, insured)
-    assert "資格喪失により令和9年4月1日から無効になります" in page
+    assert "資格喪失により令和9年4月1日 (2027年)から無効になります" in page
     time_machine.move_to(date(2027, 4, 1))
     page = _home(client, member, insured)
-    assert "無効</span>" in page and "資格喪失により令和9年4月1日から無効です" in page
+    assert "無効</span>" in page and "資格喪失により令和9年4月1日 (2027年)から無効です" in page
 
 
 def test_the_dashboard_says_75_when_the_holder_reached_it(client, member, buhin, time_machine):
@@ -190,4 +190,4 @@ def test_the_dashboard_says_75_when_the_holder_reached_it(client, member, buhin,
     )
     time_machine.move_to(date(2027, 3, 10))
     page = _home(client, member, insured)
-    assert "75歳到達(後期高齢者医療へ移行)により令和9年3月10日から無効です" in page
+    assert "75歳到達(後期高齢者医療へ移行)により令和9年3月10日 (2027年)から無効です" in page

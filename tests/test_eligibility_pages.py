@@ -246,7 +246,6 @@ def test_the_guide_answers_anyone(client, insurer):
         pytest.param({"card": "yes"}, "2問目", id="2問目が未回答"),
         pytest.param({"card": "yes", "registered": "yes"}, "3問目", id="3問目が未回答"),
         pytest.param({"smartphone": "yes"}, "1問目", id="1問目が未回答"),
-        pytest.param({"card": "maybe"}, "回答を読み取れませんでした", id="不正な値"),
     ],
 )
 def test_the_guide_walks_the_flowchart(client, insurer, answers, expected):

@@ -89,7 +89,10 @@ def test_the_member_page_shows_the_status_and_the_records(client, demo, clerk, t
         assert reverse(f"eligibility:{name}", args=[koji.pk]) in section
     tome = member_by_key("1202-102-03")
     html = client.get(reverse("members:staff_member", args=[tome.pk])).content.decode()
-    assert "令和7年12月2日〜令和12年11月30日" in html
+    assert (
+        '<span class="nowrap">令和7年12月2日 (2025年)</span>〜'
+        '<span class="nowrap">令和12年11月30日 (2030年)</span>'
+    ) in html
     assert reverse("eligibility:staff_certificate_edit", args=[_tome_certificate().pk]) in html
 
 

@@ -112,7 +112,7 @@ def test_lost_members_are_included_or_left_out(client, clerk, roster):
     client.force_login(clerk)
     page = client.get(URL, {"q": "山本", "include_lost": "on"})
     assert [m.name for m, _ in page.context["rows"]] == ["山本　さくら"]
-    assert "喪失(令和2年4月1日)" in page.content.decode()
+    assert "喪失(令和2年4月1日 (2020年))" in page.content.decode()
     assert _found(client, q="ヤマ", include_lost="") == ["花子", "太郎"]
     # An unticked checkbox is simply absent from a GET form.
     response = client.get(URL, {"q": "山本"})

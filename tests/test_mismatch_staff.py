@@ -341,7 +341,9 @@ def test_the_report_is_for_supervisors(client, household, member, clerk, supervi
     assert "<td>14〜29日</td><td>1</td>" in page
     assert "3日2時間" in page
     month = timezone.localtime(closed.created_at)
-    assert f"<td>{month.year}年{month.month}月</td><td>1</td>" in page
+    reiwa = month.year - 2018  # one date style: 令和N年M月 (YYYY年)
+    shown = f"令和{reiwa}年{month.month}月 ({month.year}年)"
+    assert f'<td class="cell-date">{shown}</td><td>1</td>' in page
 
 
 def test_a_second_supervisor_can_approve_what_a_supervisor_proposed(client, case, supervisor):

@@ -77,7 +77,7 @@ def test_before_the_availability_date_members_see_no_notice(
     notice = _issue(household["insured"])
     time_machine.move_to(date(2024, 10, 14))
     client.force_login(member)
-    assert "令和6年10月15日から" in client.get(reverse("members:home")).content.decode()
+    assert "令和6年10月15日 (2024年)から" in client.get(reverse("members:home")).content.decode()
     assert client.get(reverse("notices:member_notice", args=[notice.pk])).status_code == 404
     time_machine.move_to(date(2024, 10, 15))
     client.force_login(member)  # sessions last eight hours

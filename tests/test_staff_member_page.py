@@ -89,7 +89,7 @@ def test_the_household_links_every_member_to_their_page(client, clerk, household
         assert f'href="{_url(shown)}"' not in page  # the one on screen is marked, not linked
         assert "(表示中)" in page
     child_page = client.get(_url(child)).content.decode()
-    assert "喪失(令和2年4月1日)" in child_page
+    assert "喪失(令和2年4月1日 (2020年))" in child_page
     assert "令和2年4月1日 (2020年)" in child_page
     assert "被扶養者(被保険者のアカウントから利用)" in child_page
 

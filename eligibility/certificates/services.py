@@ -132,7 +132,7 @@ def document_context(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_pdf(snapshot: dict[str, Any]) -> bytes:
-    """The card-sized PDF (front and back, 85.6 x 54 mm each)."""
+    """The card-sized PDF (front and back, 85.6 x 54 mm each, with crop marks in a 5 mm bleed)."""
     try:
         pdf.check_glyphs(str(v) for v in snapshot.values() if isinstance(v, str))
     except pdf.MissingGlyph as error:

@@ -28,3 +28,27 @@ def wareki_year(value: date | datetime | None) -> str:
     """{{ day|wareki_year }} -> 令和6年12月2日 (2024年)"""
     day = _as_date(value)
     return format_wareki_with_year(day) if day else ""
+
+
+@register.filter
+def wareki_datetime(value: datetime | None, precision: str = "") -> str:
+    """{{ at|wareki_datetime }} -> 令和6年12月2日 (2024年) 09:05, in Asia/Tokyo.
+
+    {{ at|wareki_datetime:"seconds" }} adds the seconds, for the audit trail where the order of
+    events within a minute matters.
+    """
+    if not isinstance(value, datetime):
+        return wareki_year(value)
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    clock = "%H:%M:%S" if precision == "seconds" else "%H:%M"
+    return f"{format_wareki_with_year(local.date())} {local.strftime(clock)}"
+
+
+@register.filter
+def wareki_month(value: date | datetime | None) -> str:
+    """{{ month|wareki_month }} -> 令和6年12月 (2024年), for monthly totals."""
+    day = _as_date(value)
+    if not day:
+        return ""
+    text = format_wareki(day.replace(day=1))
+    return f"{text.removesuffix('1日')} ({day.year}年)"
