@@ -5,6 +5,7 @@ do (「氏名を入力してください。」). A message a form chose itself i
 from __future__ import annotations
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
@@ -22,6 +23,23 @@ def _defaults(field: forms.Field) -> dict[str, str]:
     return {code: str(message) for code, message in messages.items()}
 
 
+def _validator_defaults() -> set[str]:
+    """Django's validators' own messages (length, e-mail, range, pattern): said without the
+    field, so they get its label in front like the field's own generic messages."""
+    classes = (
+        validators.MaxLengthValidator,
+        validators.MinLengthValidator,
+        validators.MaxValueValidator,
+        validators.MinValueValidator,
+        validators.StepValueValidator,
+        validators.EmailValidator,
+        validators.URLValidator,
+        validators.RegexValidator,
+        validators.ProhibitNullCharactersValidator,
+    )
+    return {str(cls.message) for cls in classes}
+
+
 def required_message(field: forms.Field, label: str) -> str:
     if isinstance(field.widget, forms.CheckboxInput):
         return f"{label}にチェックを入れてください。"
@@ -35,8 +53,10 @@ def explain(field: forms.Field, label: str, error: ValidationError) -> str:
     # Interpolate before str(): a plural message picks its form from the params.
     message = str(error.message % error.params if error.params else error.message)
     default = _defaults(field).get(error.code or "")
+    if str(error.message) in _validator_defaults():
+        return f"{label}:{message}"
     if default is None or str(error.message) != default:
-        return message  # the form's own wording, or a validator's
+        return message  # the form's own wording, or its own validator's
     if error.code == "required":
         return required_message(field, label)
     return f"{label}:{message}"

@@ -79,6 +79,9 @@ class _Sample(forms.Form):
     count = forms.IntegerField(label="人数", required=False)
     own = forms.CharField(label="理由", error_messages={"required": "理由を書いてください。"})
     born = forms.DateField(label="生年月日", required=False)
+    mail = forms.EmailField(label="メールアドレス", required=False)
+    short = forms.CharField(label="フリガナ", max_length=3, required=False)
+    regex = forms.RegexField(label="記号", regex=r"^[0-9]+$", required=False)
 
 
 @pytest.mark.parametrize(
@@ -91,6 +94,9 @@ class _Sample(forms.Form):
         ("own", "", "理由を書いてください。"),  # the form's own wording stays
         ("count", "many", "人数:"),  # Django's fix, with the field named
         ("born", "2020-13-45", "生年月日:"),
+        ("mail", "not-an-address", "メールアドレス:"),  # a validator's message, named too
+        ("short", "アイウエオ", "フリガナ:"),
+        ("regex", "abc", "記号:"),
     ],
 )
 def test_each_kind_of_field_names_itself(field, value, message):
