@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from members.employers import employer_of
-from members.models import Member
+from members.models import Member, vault_columns
 from portal.roles import STAFF_ROLES, roles_of
 
 
@@ -21,7 +21,7 @@ def member_records():
     """Members as pages show them: employer joined, the vault's ciphertext and hash never read."""
     # The insured person comes along: coverage (Member.coverage_lost_on) ends with theirs.
     return Member.objects.select_related("employer", "insured").defer(
-        "mynumber_token", "mynumber_hash", "insured__mynumber_token", "insured__mynumber_hash"
+        *vault_columns(), *vault_columns("insured")
     )
 
 

@@ -89,6 +89,14 @@ class EnrolledQuerySet(models.QuerySet):
         )
 
 
+def vault_columns(*relations: str) -> tuple[str, ...]:
+    """The vault's ciphertext and keyed hash of a member, or of members reached through
+    `relations` ("insured", "member__insured"): what a page defers, never reads."""
+    prefixes = [f"{relation}__" for relation in relations] or [""]
+    columns = ("mynumber_token", "mynumber_hash")
+    return tuple(f"{prefix}{column}" for prefix in prefixes for column in columns)
+
+
 class Member(models.Model):
     """An insured person (本人, 枝番 00 by custom) or a dependent, keyed by 記号・番号・枝番."""
 

@@ -29,7 +29,7 @@ from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 
 from members.dates import parse_roster_date
-from members.models import Employer, Member
+from members.models import Employer, Member, vault_columns
 from members.validators import RosterValueError, fold_dashes
 from portal.models import contains_full_number
 
@@ -147,9 +147,7 @@ def search_members(
     members = (
         # The insured person comes along: a dependent's enrolment ends with theirs.
         Member.objects.select_related("employer", "insured")
-        .defer(
-            "mynumber_token", "mynumber_hash", "insured__mynumber_token", "insured__mynumber_hash"
-        )
+        .defer(*vault_columns(), *vault_columns("insured"))
         .order_by("kigo", "bango", "edaban")
     )
     if parsed.number is not None:

@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from members.models import vault_columns
 from notices.mismatch.errors import StaleCase, WrongState
 from notices.models import MismatchCase, MismatchEvent
 from portal import audit
@@ -19,7 +20,7 @@ S = MismatchCase.Status
 # The source recorded with a number registered (or refused) through a correction.
 SOURCE = "mismatch_correction"
 # Never read to show or lock a case: the sealed proposal and the member's vault columns.
-VAULT_COLUMNS = ("proposed_token", "member__mynumber_token", "member__mynumber_hash")
+VAULT_COLUMNS = ("proposed_token", *vault_columns("member"))
 
 
 def event(case: MismatchCase, kind: str, actor: Any, note: str = "") -> None:

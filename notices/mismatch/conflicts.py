@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from members.models import Member, MyNumberConflict
+from members.models import Member, MyNumberConflict, vault_columns
 from portal import audit
 from portal.roles import Role, roles_of
 
@@ -53,11 +53,6 @@ def sees_holders(user: Any) -> bool:
     return Role.SUPERVISOR in roles_of(user)
 
 
-def _vault_columns(*relations: str) -> list[str]:
-    # Pages never read a member's ciphertext or keyed hash.
-    return [f"{rel}__{col}" for rel in relations for col in ("mynumber_token", "mynumber_hash")]
-
-
 def open_conflicts(
     user: Any, *, about: Member | int | None = None, limit: int | None = None
 ) -> list[ConflictRow]:
@@ -72,7 +67,7 @@ def open_conflicts(
     relations = ("member", "holder") if full else ("member",)
     conflicts = (
         conflicts.select_related(*relations)
-        .defer(*_vault_columns(*relations))
+        .defer(*vault_columns(*relations))
         .order_by("-created_at", "-pk")
     )
     if limit is not None:
@@ -99,7 +94,7 @@ def resolve_conflict(conflict_pk: int, *, actor: Any, ip: str | None = None) -> 
         conflict = (
             MyNumberConflict.objects.select_for_update(of=("self",))
             .select_related("member")
-            .defer(*_vault_columns("member"))
+            .defer(*vault_columns("member"))
             .get(pk=conflict_pk)
         )
         if conflict.resolved_at is not None:

@@ -16,7 +16,7 @@ from eligibility.models import (
 )
 from eligibility.rules import MYNA_HOKENSHO_START
 from members.employers import employer_link
-from members.models import Employer, Member
+from members.models import Employer, Member, vault_columns
 from portal import audit
 
 SUGGESTIONS = 20
@@ -30,7 +30,7 @@ def new_arrivals(employer: Employer, today: date) -> QuerySet[Member]:
         ex_officio_targets(today)
         .filter(employer=employer, acquired_on__gte=MYNA_HOKENSHO_START)
         .filter(~Exists(pending))
-        .defer("mynumber_token", "mynumber_hash")
+        .defer(*vault_columns())
     )
 
 
