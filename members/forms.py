@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django import forms
-from django.http import QueryDict
 
 from members.models import Employer
 from members.search import (
@@ -16,12 +14,15 @@ from members.search import (
     parse_birth_date,
     parse_query,
 )
-from portal.models import contains_full_number
+from portal.validators import RefusesFullNumbers
 
 _TEXT_ERRORS = {"null_characters_not_allowed": "使用できない文字が含まれています。"}
 
 
-class MemberSearchForm(forms.Form):
+class MemberSearchForm(RefusesFullNumbers, forms.Form):
+    # A My Number typed into a box is refused and not even echoed back into the page.
+    refusal_message = MY_NUMBER_REFUSED
+
     q = forms.CharField(
         label="氏名・カナ・記号番号",
         required=False,
@@ -43,24 +44,6 @@ class MemberSearchForm(forms.Form):
     )
     include_lost = forms.BooleanField(label="喪失者を含む", required=False, initial=True)
 
-    def __init__(self, data: QueryDict | None = None) -> None:
-        # A My Number typed into a box is refused and not even echoed back into the page.
-        self.refused = [
-            name
-            for name in ("q", "birth_date")
-            if data and contains_full_number(data.get(name, ""))
-        ]
-        if self.refused:
-            data = data.copy()
-            for name in self.refused:
-                data[name] = ""
-        super().__init__(data)
-
-    def clean(self) -> dict[str, Any]:
-        for name in self.refused:
-            self.add_error(name, MY_NUMBER_REFUSED)
-        return super().clean()
-
     def clean_q(self) -> ParsedQuery:
         try:
             return parse_query(self.cleaned_data["q"])
@@ -78,8 +61,10 @@ class MemberSearchForm(forms.Form):
         return not data["q"].is_empty or bool(data["birth_date"] or data["employer"])
 
 
-class CopayMissingForm(forms.Form):
+class CopayMissingForm(RefusesFullNumbers, forms.Form):
     """The worklist's 基準日: blank for today, 西暦 or 和暦 as in the search form."""
+
+    refusal_message = MY_NUMBER_REFUSED
 
     day = forms.CharField(
         label="基準日",
@@ -90,17 +75,7 @@ class CopayMissingForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
-    def __init__(self, data: QueryDict | None = None) -> None:
-        # As in the search form: a My Number typed here is refused and not echoed back.
-        self.refused = bool(data and contains_full_number(data.get("day", "")))
-        if self.refused and data is not None:
-            data = data.copy()
-            data["day"] = ""
-        super().__init__(data)
-
     def clean_day(self) -> date | None:
-        if self.refused:
-            raise forms.ValidationError(MY_NUMBER_REFUSED)
         try:
             # Any day in the forms a birth date is searched by.
             return parse_birth_date(self.cleaned_data["day"])

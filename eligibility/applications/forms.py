@@ -13,11 +13,13 @@ from eligibility.fields import TEXT_ERRORS
 from eligibility.models import CertificateApplication
 from members.models import Member
 from members.search import MY_NUMBER_REFUSED
-from portal.models import contains_full_number
 from portal.validators import RefusesFullNumbers
 
 
-class PeopleSearchForm(forms.Form):
+class PeopleSearchForm(RefusesFullNumbers, forms.Form):
+    # A My Number typed into the box is refused and not even echoed back into the page.
+    refusal_message = MY_NUMBER_REFUSED
+
     q = forms.CharField(
         label="氏名・カナ・記号番号",
         required=False,
@@ -27,19 +29,6 @@ class PeopleSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     include_lost = forms.BooleanField(label="資格を喪失した方も表示する", required=False)
-
-    def __init__(self, data: Any = None) -> None:
-        # A My Number typed into the box is refused and not even echoed back into the page.
-        self.refused = bool(data) and contains_full_number(data.get("q", ""))
-        if self.refused:
-            data = data.copy()
-            data["q"] = ""
-        super().__init__(data)
-
-    def clean(self) -> dict[str, Any]:
-        if self.refused:
-            self.add_error("q", MY_NUMBER_REFUSED)
-        return super().clean()
 
 
 class ApplicationForm(RefusesFullNumbers, forms.Form):
