@@ -6,7 +6,7 @@ rule) is laid out once per process and kept as a PDF; each notice lays out only 
 (the member's values and the QR code) in the form's fixed slots, and the entries page is
 drawn over the form (pikepdf). Laying out the whole page took WeasyPrint about 50 ms of a
 75 ms notice; the entries alone take a fraction (docs/PERFORMANCE.md). A slot's text never
-moves the rest of the page, so long names step down in size to fit (FIT).
+moves the rest of the page, so long names step down to 8 pt to fit (FIT), never smaller.
 
 Layout goes through portal.pdf, the portal's one WeasyPrint path: nothing fetched from
 outside (the QR code is a `data:` URI), and a missing glyph raises MissingGlyph.
@@ -31,7 +31,15 @@ from weasyprint import Document
 
 from notices.verification import verification_url
 from portal import pdf
-from portal.pdf import STATIC_DIR, MissingGlyph, RefusingFetcher, check_glyphs, to_pdf
+from portal.pdf import (
+    STATIC_DIR,
+    Fitted,
+    MissingGlyph,
+    RefusingFetcher,
+    check_glyphs,
+    fit_text,
+    to_pdf,
+)
 
 # render_pdf raises MissingGlyph: callers of the notice renderer catch it from here.
 __all__ = ["STATIC_DIR", "MissingGlyph", "RefusingFetcher", "lay_out", "render_pdf"]
@@ -72,21 +80,24 @@ def _as_date(value: str | None) -> date | None:
 
 # Slots whose text can be long (names: up to 100 characters), with the font-size classes of
 # static/css/notice-pdf.css they step down through and how many characters each holds there,
-# from the largest size down. Every character counts as full width: IPAex's widest Latin
-# letters nearly are (W: 0.93). Tests render every tier's limit and check the lines stay
-# inside the slot.
+# from the largest size down; nothing prints under 8 pt. Every character counts as full width:
+# IPAex's widest Latin letters nearly are (W: 0.93). Tests render every tier's limit and check
+# the lines stay inside the slot. The main part holds the longest name at 8 pt; the card-sized
+# part (85.6 mm wide) holds 40 characters and cuts a longer name with 「…」 (the main part above
+# it, on the same sheet, has it whole).
 FIT: dict[str, tuple[tuple[str, int], ...]] = {
-    "name": (("", 22), ("fit-s", 88), ("fit-xs", 150)),
-    "card_name": (("", 40), ("fit-s", 50), ("fit-xs", 100)),
+    "name": (("", 42), ("fit-s", 100)),
+    "insurer_name": (("", 22), ("fit-s", 58)),
+    "card_name": (("", 40),),
 }
-FIT["name_kana"] = FIT["insurer_name"] = FIT["name"]
+FIT["name_kana"] = FIT["name"]
 FIT["card_insurer_name"] = FIT["card_name"]
 
 
-def fit(slot: str, text: str) -> str:
-    """The CSS class that makes the text fit its slot ("" for the regular size)."""
-    tiers = FIT[slot]
-    return next((css_class for css_class, most in tiers if len(text) <= most), tiers[-1][0])
+def fit(slot: str, text: str) -> Fitted:
+    """How the slot prints the text: its size class, and the text (cut only past the last
+    tier)."""
+    return fit_text(FIT[slot], text)
 
 
 # --- the two layers -------------------------------------------------------------------------

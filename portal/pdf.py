@@ -14,7 +14,8 @@ import functools
 import io
 import logging
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -37,6 +38,31 @@ FONT_FILES = (
     Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
     Path("/usr/share/fonts/truetype/ipamj/ipamjm.ttf"),
 )
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A text as a fixed-size slot prints it: the size class, and the text itself, cut with
+    「…」 when even the last size cannot hold it (`cut`: the document then shows it whole
+    elsewhere)."""
+
+    css_class: str
+    text: str
+    cut: bool = False
+
+
+CUT_MARK = "…"
+
+
+def fit_text(tiers: Sequence[tuple[str, int]], text: str, *, cut_mark: str = CUT_MARK) -> Fitted:
+    """The first size class of `tiers` ((css class, most characters it holds), largest size
+    first) that holds `text`. Past the last tier the text is cut to that tier's length, mark
+    included, rather than printed under 8 pt: no print of the portal goes smaller."""
+    for css_class, most in tiers:
+        if len(text) <= most:
+            return Fitted(css_class, text)
+    css_class, most = tiers[-1]
+    return Fitted(css_class, text[: most - len(cut_mark)] + cut_mark, cut=True)
 
 
 class MissingGlyph(ValueError):

@@ -155,8 +155,17 @@ def test_a_person_who_needs_assistance_is_still_refused_when_not_covered():
 
 
 @pytest.mark.parametrize(
-    ("length", "expected"),
-    [(1, ""), (18, ""), (19, "fit-s"), (44, "fit-s"), (45, "fit-xs"), (100, "fit-xs")],
+    ("length", "css_class", "shown"),
+    [
+        (1, "", "あ"),
+        (18, "", "あ" * 18),
+        (19, "fit-s", "あ" * 19),
+        (38, "fit-s", "あ" * 38),
+        # Past what the front holds at 8 pt: cut there, whole on the back.
+        (39, "fit-s", "あ" * 33 + "…(裏面)"),
+        (100, "fit-s", "あ" * 33 + "…(裏面)"),
+    ],
 )
-def test_long_names_step_down_in_size(length, expected):
-    assert fit("name", "あ" * length) == expected
+def test_long_names_step_down_to_8_pt_then_are_cut_on_the_front(length, css_class, shown):
+    fitted = fit("name", "あ" * length)
+    assert (fitted.css_class, fitted.text, fitted.cut) == (css_class, shown, length > 38)

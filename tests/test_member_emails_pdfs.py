@@ -19,12 +19,13 @@ from eligibility.certificates import services as certificates
 from notices import render, rules
 from notices.mismatch import casework
 from notices.models import MismatchCase
+from portal import pdf as portal_pdf
 from tests import notice_world
 from tests.notice_world import issue as _issue
 from tests.personas import PASSWORD
 from tests.test_certificate_document import SNAPSHOT as CERTIFICATE
+from tests.test_notice_layout import ELDERLY, _overflows
 from tests.test_notice_layout import SNAPSHOT as NOTICE
-from tests.test_notice_layout import _overflows
 
 household = notice_world.household  # the shared fixture, by name
 BASE = settings.PORTAL_BASE_URL.rstrip("/")
@@ -138,14 +139,24 @@ def test_every_no_digits_message_fits_the_70_to_74_form_at_8_pt(decision):
     assert _too_small(render.render_pdf([(snapshot, "a" * 32)])) == []
 
 
-def test_a_smaller_size_is_seen(monkeypatch):
-    # The check itself: a name long enough for the smallest tier is found.
-    pdf = render.render_pdf([(NOTICE | {"name": "髙" * 100}, "a" * 32)])
-    assert _too_small(pdf)
+def test_a_smaller_size_is_seen():
+    # The check itself: text under 8 pt, through the same renderer, is found.
+    html = '<p>八ポイント</p><p style="font-size: 7.5pt">七・五ポイント</p>'
+    found = _too_small(portal_pdf.render_document(html, certificates.STYLESHEET))
+    assert [text for _, text in found] == ["七・五ポイント"]
 
 
-def test_the_certificate_prints_nothing_under_8_pt():
-    pdf = certificates.render_pdf({**CERTIFICATE, "name": "新井　久美子"})
+@pytest.mark.parametrize("length", [1, 22, 43, 88, 100])
+@pytest.mark.parametrize("elderly", [{}, ELDERLY], ids=["plain", "70-74"])
+def test_the_notice_prints_names_of_every_length_at_8_pt_or_more(length, elderly):
+    name = ("髙橋　" * 40)[:length]
+    pdf = render.render_pdf([(NOTICE | elderly | {"name": name, "name_kana": name}, "a" * 32)])
+    assert _too_small(pdf) == []
+
+
+@pytest.mark.parametrize("length", [6, 18, 38, 39, 100])
+def test_the_certificate_prints_names_of_every_length_at_8_pt_or_more(length):
+    pdf = certificates.render_pdf({**CERTIFICATE, "name": ("新井　久美子" * 20)[:length]})
     assert _too_small(pdf) == []
 
 

@@ -21,6 +21,8 @@ SNAPSHOT = {
     "digits_message": "", "issued_on": "2024-10-01",
 }  # fmt: skip
 
+ELDERLY = {"copay_rate": "3割", "effective_from": "2025-08-01", "valid_until": "2026-07-31"}
+
 SLOT_CLASSES = {"value", "c-value"}
 
 
@@ -77,50 +79,64 @@ def _form(**changes):
 
 
 @pytest.mark.parametrize(
-    ("slot", "text", "expected"),
+    ("slot", "text", "css_class", "shown"),
     [
-        ("name", "髙" * 22, ""),
-        ("name", "髙" * 23, "fit-s"),
-        ("name", "髙" * 88, "fit-s"),
-        ("name", "髙" * 89, "fit-xs"),
-        ("name", "W" * 23, "fit-s"),  # Latin letters count as full width
-        ("card_name", "髙" * 40, ""),
-        ("card_name", "髙" * 41, "fit-s"),
-        ("card_name", "髙" * 50, "fit-s"),
-        ("card_name", "髙" * 51, "fit-xs"),
-        ("card_name", "髙" * 500, "fit-xs"),  # beyond every tier: the smallest
+        ("name", "髙" * 42, "", "髙" * 42),
+        ("name", "髙" * 43, "fit-s", "髙" * 43),
+        ("name", "W" * 43, "fit-s", "W" * 43),  # Latin letters count as full width
+        ("name", "髙" * 100, "fit-s", "髙" * 100),  # the longest name the records hold
+        ("insurer_name", "髙" * 58, "fit-s", "髙" * 58),
+        ("insurer_name", "髙" * 59, "fit-s", "髙" * 57 + "…"),
+        ("card_name", "髙" * 40, "", "髙" * 40),
+        # The card-sized part cuts at 8 pt; the main part above it has the name whole.
+        ("card_name", "髙" * 41, "", "髙" * 39 + "…"),
+        ("card_name", "髙" * 500, "", "髙" * 39 + "…"),
     ],
 )
-def test_long_texts_step_down_a_size_at_each_tiers_limit(slot, text, expected):
-    assert render.fit(slot, text) == expected
+def test_long_texts_step_down_to_8_pt_then_are_cut(slot, text, css_class, shown):
+    fitted = render.fit(slot, text)
+    assert (fitted.css_class, fitted.text, fitted.cut) == (css_class, shown, shown != text)
 
 
 def _at_limits(slot: str) -> list[str]:
-    # Each tier's longest text, in the widest characters: full-width kanji, the widest Latin
-    # capital, and kana with full-width spaces (where lines may break).
-    return [
-        text
-        for _, most in render.FIT[slot]
-        for text in ("髙" * most, "W" * most, "ア　" * (most // 2))
-    ]
+    # Each tier's longest text, and one past the last tier (cut), in the widest characters:
+    # full-width kanji, the widest Latin capital, and kana with full-width spaces (where lines
+    # may break).
+    lengths = [most for _, most in render.FIT[slot]] + [render.FIT[slot][-1][1] + 30]
+    return [text for most in lengths for text in ("髙" * most, "W" * most, "ア　" * (most // 2))]
 
 
 def test_the_slot_check_sees_a_name_too_long_for_its_size(monkeypatch):
-    monkeypatch.setitem(render.FIT, "name", (("", 1000),))  # never a smaller size
-    # 60: too long for the slot even at the page's full width (no 70-74 rows beside it).
-    assert _overflows(_entries(name="髙" * 60)) == ["f-name value"]
+    monkeypatch.setitem(render.FIT, "name", (("", 1000),))  # never 8 pt
+    # 60: too long for the slot at 9.5 pt even at the page's full width.
+    assert _overflows(_entries(name="髙" * 60)) == ["f-name value wide"]
 
 
-@pytest.mark.parametrize("text", _at_limits("name"))
-def test_names_of_every_length_stay_inside_their_slots(text):
-    # The main name and kana slots and the card's name slot, each at its own size.
+@pytest.mark.parametrize("text", _at_limits("name") + _at_limits("card_name"))
+@pytest.mark.parametrize("elderly", [{}, ELDERLY], ids=["plain", "70-74"])
+def test_names_of_every_length_stay_inside_their_slots(text, elderly):
+    # The main name and kana slots and the card's name slot, each at its own size; a 70-74
+    # notice gives the name the page's width too.
     text = text[:100]  # the longest name the records hold
-    assert _overflows(_entries(name=text, name_kana=text)) == []
+    assert _overflows(_entries(**elderly, name=text, name_kana=text)) == []
+
+
+def test_the_main_part_prints_the_longest_name_whole_and_the_card_cuts_it():
+    name = (
+        "ＧＯＮＺＡＬＥＺ　ＲＯＤＲＩＧＵＥＺ　ＭＡＲＩＡ　ＤＥ　ＬＯＳ　"
+        + "ＡＮＧＥＬＥＳ　ＳＩＬＶＡ"
+    )
+    pdf = render.render_pdf([(SNAPSHOT | ELDERLY | {"name": name}, "n" * 32)])
+    text = "".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+    assert text.count(name.replace("　", "")) == 1  # the main part, whole
+    assert name.replace("　", "")[:30] + "…" not in text
+    assert render.fit("card_name", name).text.replace("　", "")[:-1] + "…" in text
 
 
 @pytest.mark.parametrize("name", ["髙" * 100, "W" * 100, "日本自動車部品工業健康保険組合" * 6])
-def test_insurer_names_stay_inside_their_slots_on_the_form(name):
-    assert _overflows(_form(insurer_name=name[:100])) == []
+@pytest.mark.parametrize("elderly", [{}, ELDERLY], ids=["plain", "70-74"])
+def test_insurer_names_stay_inside_their_slots_on_the_form(name, elderly):
+    assert _overflows(_form(**elderly, insurer_name=name[:100])) == []
 
 
 @pytest.mark.parametrize(
@@ -169,9 +185,6 @@ def test_the_form_is_rendered_once_per_process_for_each_insurer_and_digits_rule(
     render.render_pdf([(SNAPSHOT | {"bango": str(n)}, f"{n:032d}") for n in range(5)])
     render.render_pdf([(SNAPSHOT | {"name": "佐藤　一郎"}, "9" * 32)])
     assert render.form_pdf.cache_info().misses == 1
-
-
-ELDERLY = {"copay_rate": "3割", "effective_from": "2025-08-01", "valid_until": "2026-07-31"}
 
 
 def test_a_70_74_notice_has_its_own_form_with_the_labels_and_its_entries_fit():
