@@ -1,6 +1,7 @@
 """Benchmark of the roster import (members.roster.importer.import_roster) on a large generated file.
 
     .venv/bin/python bench/import_roster.py [--rows 100000] [--rows-also 20000] [--keep]
+                                            [--no-report]
 
 For each size, in a child process of its own (so ru_maxrss is that size's alone): creates a
 throwaway database (portal_bench_import) as the postgres superuser on 127.0.0.1 (trust
@@ -41,8 +42,6 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from members.roster.parse import MEMBER_COLUMNS  # noqa: E402  (pure: no Django needed)
-
 SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "portal_bench_import"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
@@ -60,7 +59,6 @@ MALE = [("太郎", "タロウ"), ("健一", "ケンイチ"), ("大輔", "ダイ�
         ("蓮", "レン"), ("浩二", "コウジ"), ("誠", "マコト"), ("直樹", "ナオキ")]  # fmt: skip
 FEMALE = [("花子", "ハナコ"), ("美咲", "ミサキ"), ("恵子", "ケイコ"), ("結衣", "ユイ"),
           ("さくら", "サクラ"), ("由美", "ユミ"), ("陽菜", "ヒナ"), ("和子", "カズコ")]  # fmt: skip
-COLUMNS = MEMBER_COLUMNS
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -90,6 +88,9 @@ def _written(day: date, rng: random.Random) -> str:
 
 
 def write_files(directory: Path, rows: int, seed: int = 20241202) -> tuple[Path, Path]:
+    # Imported here, after django.setup(): parse.py reads portal.models' full-number rule.
+    from members.roster.parse import MEMBER_COLUMNS
+
     rng = random.Random(seed)
     employers = directory / "employers.csv"
     with employers.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -104,7 +105,7 @@ def write_files(directory: Path, rows: int, seed: int = 20241202) -> tuple[Path,
     bango = [0] * EMPLOYERS
     with members.open("w", encoding="utf-8-sig", newline="") as handle:
         out = csv.writer(handle)
-        out.writerow(COLUMNS)
+        out.writerow(MEMBER_COLUMNS)
         written = 0
         while written < rows:
             employer = rng.randrange(EMPLOYERS)
@@ -365,6 +366,7 @@ def main() -> None:
         help="also measure these sizes (each in its own process), to compare memory",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--no-report", action="store_true", help="print only, leave docs alone")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -381,6 +383,8 @@ def main() -> None:
             raise SystemExit(done.stderr)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1], indent=2), file=sys.stderr)
+    if args.no_report:
+        return
     command = ".venv/bin/python bench/import_roster.py " + " ".join(sys.argv[1:])
     write_section(_section(results, command.strip()))
     print(f"wrote {DOC.relative_to(ROOT)} ({SECTION})", file=sys.stderr)

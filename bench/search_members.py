@@ -128,13 +128,14 @@ def _member_rows(rows: int, rng: random.Random) -> Iterator[tuple]:
                 "none",
                 now,
                 now,
+                "",  # 負担割合: none on file (only 70-74 year olds have one)
             )
 
 
 MEMBER_COLUMNS = (
     "id, employer_id, kigo, bango, edaban, relation, insured_id, name, name_kana, sex, "
     "birth_date, postal_code, address, acquired_on, lost_on, mynumber_token, mynumber_hash, "
-    "mynumber_last4, mynumber_status, created_at, updated_at"
+    "mynumber_last4, mynumber_status, created_at, updated_at, copay_rate"
 )
 
 

@@ -71,10 +71,39 @@ def grant_app_role(cursor: Any, app_role: str) -> bool:
     return True
 
 
+# Every session of the database starts with pgtrigger.ignore set (settings.py says why), with
+# or without a pooler: PgBouncer refuses the startup parameter that also sets it.
+IGNORE_SETTING = "pgtrigger.ignore"
+IGNORE_DEFAULT = "{}"
+_DEFAULT_STATE_SQL = """
+SELECT d.datname, pg_has_role(current_user, d.datdba, 'MEMBER'),
+       has_parameter_privilege(%s, 'SET'),
+       EXISTS (SELECT FROM pg_db_role_setting s
+               WHERE s.setdatabase = d.oid AND s.setrole = 0 AND %s = ANY(s.setconfig))
+FROM pg_database d WHERE d.datname = current_database()
+"""
+
+
+def set_ignore_default(cursor: Any) -> bool:
+    """Make pgtrigger.ignore the database's default, if not yet; False when this role may not:
+    PostgreSQL lets only a superuser, or a role granted `SET ON PARAMETER pgtrigger.ignore`,
+    store a setting that no loaded module declares."""
+    cursor.execute(_DEFAULT_STATE_SQL, [IGNORE_SETTING, f"{IGNORE_SETTING}={IGNORE_DEFAULT}"])
+    name, owner, may_set, done = cursor.fetchone()
+    if done:
+        return True
+    if not (owner and may_set):
+        return False
+    cursor.execute(f"ALTER DATABASE {quote_role(name)} SET {IGNORE_SETTING} = '{IGNORE_DEFAULT}'")
+    return True
+
+
 def grant_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    """post_migrate receiver (portal's app config): every migrate ends with the grants."""
+    """post_migrate receiver (portal's app config): every migrate ends with the grants and the
+    database's default for pgtrigger.ignore (check --deploy warns when it could not be set)."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         grant_app_role(cursor, settings.DATABASE_APP_ROLE)
+        set_ignore_default(cursor)
 
 
 _AUDIT_GUARD_SQL = """
@@ -116,5 +145,35 @@ def portal_role_cannot_rewrite_the_audit_log(app_configs: Any, **kwargs: Any) ->
     try:
         with connection.cursor() as cursor:
             return audit_guard_warnings(cursor)
+    except DatabaseError:
+        return []  # no database to ask here; /readyz and migrate report that
+
+
+def ignore_default_warnings(cursor: Any, pooler: str) -> list[Warning]:
+    """Behind a pooler only the database's default sets pgtrigger.ignore: warn without it."""
+    if pooler == "none":
+        return []  # the startup parameter sets it (settings.py)
+    cursor.execute(_DEFAULT_STATE_SQL, [IGNORE_SETTING, f"{IGNORE_SETTING}={IGNORE_DEFAULT}"])
+    name, _owner, _may_set, done = cursor.fetchone()
+    if done:
+        return []
+    return [
+        Warning(
+            f"The database {name} has no default for {IGNORE_SETTING}: behind the pooler, "
+            "every audited write aborts a subtransaction (large imports slow down many times).",
+            hint=(
+                f"As a superuser: GRANT SET ON PARAMETER {IGNORE_SETTING} TO <the owner role>; "
+                "then run DATABASE_AS_OWNER=1 manage.py migrate, which sets it."
+            ),
+            id="portal.W011",
+        )
+    ]
+
+
+@register(deploy=True)
+def pgtrigger_ignore_has_a_default(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    try:
+        with connection.cursor() as cursor:
+            return ignore_default_warnings(cursor, settings.DATABASE_POOLER)
     except DatabaseError:
         return []  # no database to ask here; /readyz and migrate report that

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -107,4 +108,42 @@ def parse_database_url(url: str) -> dict[str, object]:
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
         "OPTIONS": options,
+    }
+
+
+# What S3 (and most compatible stores) accept as ServerSideEncryption.
+OBJECT_STORE_SSE_VALUES = ("AES256", "aws:kms", "aws:kms:dsse")
+
+
+def default_storage() -> dict[str, Any]:
+    """STORAGES["default"], where the stored PDFs (notices, print files, certificates) live:
+    an S3-compatible object store when OBJECT_STORE_BUCKET is set, so that a file written on
+    one machine is read on any other; else FileSystemStorage under MEDIA_ROOT."""
+    bucket = env_str("OBJECT_STORE_BUCKET", "")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    sse = env_str("OBJECT_STORE_SSE", "")
+    if sse and sse not in OBJECT_STORE_SSE_VALUES:
+        raise ImproperlyConfigured(
+            f"OBJECT_STORE_SSE must be one of {', '.join(OBJECT_STORE_SSE_VALUES)}, got {sse!r}"
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("OBJECT_STORE_ENDPOINT_URL", "") or None,  # non-AWS stores
+            "region_name": env_str("OBJECT_STORE_REGION", "ap-northeast-1"),
+            # Unset: boto3's own chain (the instance's role, its environment).
+            "access_key": env_str("OBJECT_STORE_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("OBJECT_STORE_SECRET_ACCESS_KEY", "") or None,
+            # Objects stay private (no ACL sent: the bucket's own) and url() signs nothing:
+            # downloads stream through the portal's checks and audit (portal.responses).
+            "default_acl": None,
+            "querystring_auth": False,
+            # A name already taken gets another: an issued PDF is never replaced.
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": sse} if sse else {},
+            # A download larger than this (a batch's print file) spools to a temporary file.
+            "max_memory_size": 8 * 1024 * 1024,
+        },
     }

@@ -16,3 +16,6 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 accesslog = "-"
 access_log_format = "%(t)s %(s)s %(m)s %(U)s %(b)s %(D)sus"  # no query strings, no referers
+# Recent gunicorn (27) opens a control socket under $HOME by default: nothing uses it, two servers
+# on one machine would share its path, and the systemd unit gives the portal no writable home.
+control_socket_disable = True

@@ -35,9 +35,12 @@ class Orphans:
 
 
 def _walk(storage: Storage, directory: str) -> Iterator[str]:
-    if not storage.exists(directory.rstrip("/")):
+    # No exists() first: on an object store a "directory" is only a key prefix, never an
+    # object, so it would not exist; listing a missing prefix is empty there, an error here.
+    try:
+        directories, files = storage.listdir(directory)
+    except FileNotFoundError:
         return
-    directories, files = storage.listdir(directory)
     for name in files:
         yield directory + name
     for sub in directories:

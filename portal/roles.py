@@ -52,7 +52,9 @@ def roles_of(user: Any) -> frozenset[Role]:
         return frozenset()
     cached = getattr(user, "_portal_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        # Loaded with the user by portal.auth_backends; any other user object asks.
+        loaded = getattr(user, "_portal_group_names", None)
+        names = set(loaded if loaded is not None else user.groups.values_list("name", flat=True))
         cached = frozenset(role for role in Role if role.value in names)
         user._portal_roles = cached
     return cached

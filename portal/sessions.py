@@ -25,6 +25,7 @@ from portal.roles import MFA_REQUIRED, roles_of
 
 LOGIN_AT = "_portal_login_at"
 LAST_SEEN = "_portal_last_seen"
+LAST_SEEN_STEP = 60  # seconds between writes of LAST_SEEN
 # Staff, supervisors, auditors and employer users: the roles that see other people's data.
 IDLE_LIMITED_ROLES = MFA_REQUIRED
 
@@ -75,7 +76,12 @@ class SessionLimitsMiddleware:
         session = request.session
         # Sessions from before this middleware existed start their clock now.
         session.setdefault(LOGIN_AT, now)
-        if roles_of(request.user) & IDLE_LIMITED_ROLES or LAST_SEEN not in session:
+        # The idle clock moves at most once a minute: writing it on every request would save
+        # the session row on every page; a minute is nothing against a 30-minute limit.
+        last_seen = session.get(LAST_SEEN)
+        if last_seen is None or (
+            roles_of(request.user) & IDLE_LIMITED_ROLES and now - last_seen >= LAST_SEEN_STEP
+        ):
             session[LAST_SEEN] = now
         return self.get_response(request)
 

@@ -64,12 +64,13 @@ def test_the_facts_carry_the_effective_loss_date(household):
 def test_the_facts_read_the_insured_persons_in_bulk(household, django_assert_num_queries):
     insured, _, _ = household
     dependents = list(Member.objects.filter(insured=insured))
-    with django_assert_num_queries(5):  # four kinds of record, one for the insured persons
+    # One query for the one-to-one records, one for the 資格確認書, one for the insured persons.
+    with django_assert_num_queries(3):
         facts_for_members(dependents, BIRTHDAY)
-    with django_assert_num_queries(4):  # the insured person is in the list
+    with django_assert_num_queries(2):  # the insured person is in the list
         facts_for_members([insured, *dependents], BIRTHDAY)
     joined = list(Member.objects.select_related("insured").filter(insured=insured))
-    with django_assert_num_queries(4):  # or already loaded
+    with django_assert_num_queries(2):  # or already loaded
         facts_for_members(joined, BIRTHDAY)
 
 

@@ -18,6 +18,7 @@ imports them), so nothing here or in a service imports a tasks module.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -94,6 +95,9 @@ class BatchKind[B: Batch, I: BatchItem]:
     item_deferred: tuple[str, ...] = ()  # columns of those never needed (the vault's)
     result_fields: tuple[str, ...] = ()  # what the work links an item to, saved with it
     problem_statuses: tuple[str, ...] = (FAILED,)  # listed for staff on the batch page
+    # Seconds between attempts at a step when the database is gone: about half a minute in
+    # all, more than a restart or a managed failover takes.
+    reconnect_delays: tuple[float, ...] = (1, 2, 4, 8, 16)
     # False: commits do not wait for the WAL flush (see _work); only for idempotent work.
     synchronous_commit = True
     result_class: type[ChunkResult] = ChunkResult
@@ -218,10 +222,30 @@ class BatchKind[B: Batch, I: BatchItem]:
         item_ids = list(item_ids)
         size = self.items_per_transaction
         for start in range(0, len(item_ids), size):
-            self._run_group(batch, item_ids[start : start + size], context, result)
-        self.after_chunk(batch, result)
-        self.finish_if_done(batch_id)
+            group = item_ids[start : start + size]
+            self._reconnecting(self._run_group, batch, group, context, result)
+        self._reconnecting(self.after_chunk, batch, result)
+        self._reconnecting(self.finish_if_done, batch_id)
         return result
+
+    def _reconnecting(self, step: Any, *args: Any) -> Any:
+        """Run a step of a chunk; if the database goes away (a restart, a failover), reconnect
+        and run it again after RECONNECT_DELAYS, then give up (the items stay pending for a
+        resume). Every step is idempotent, so a step that half ran is simply run again. Without
+        this a worker outlives a database restart with its chunk failed and the batch stalled
+        until someone resumes it (docs/RELIABILITY.md)."""
+        for delay in (*self.reconnect_delays, None):
+            try:
+                return step(*args)
+            except (OperationalError, InterfaceError):
+                if delay is None or connection.in_atomic_block:
+                    raise
+                self.logger.warning(
+                    "%s: the database is unavailable; again in %s s", self.label, delay
+                )
+                connection.close()
+                time.sleep(delay)
+        return None
 
     def _run_group(self, batch: B, item_ids: list[int], context: Any, result: ChunkResult) -> None:
         try:

@@ -231,7 +231,22 @@ def role_statements(owner_url: str, app_url: str) -> list[str]:
             f"{sql.Literal(name).as_string(None)}) THEN CREATE ROLE {role}; END IF; END$$",
             f"ALTER ROLE {role} {attributes} PASSWORD {password}",
         ]
+    # Lets the owner make pgtrigger.ignore the database's default at each migrate
+    # (portal.database_roles.set_ignore_default); PostgreSQL 15 wants a superuser's grant.
+    owner = sql.Identifier(unquote(urlsplit(owner_url).username or "")).as_string(None)
+    statements.append(f"GRANT SET ON PARAMETER pgtrigger.ignore TO {owner}")
     return statements
+
+
+def _owner_may_set_ignore(url: str) -> bool:
+    import psycopg
+
+    try:
+        with _connect(url) as conn:
+            row = conn.execute("SELECT has_parameter_privilege('pgtrigger.ignore', 'SET')")
+            return bool(row.fetchone()[0])
+    except psycopg.Error:
+        return False
 
 
 def ensure_database(path: Path | None = None, environ: Mapping[str, str] | None = None) -> None:
@@ -261,15 +276,16 @@ def ensure_database(path: Path | None = None, environ: Mapping[str, str] | None 
         sys.exit("setup: PostgreSQL did not start; see /var/log/postgresql/")
 
     app_flags = _role_flags(app_url)
-    if roles_ready(_role_flags(owner_url), app_flags):
-        return  # roles, passwords and database are already right
+    if roles_ready(_role_flags(owner_url), app_flags) and _owner_may_set_ignore(owner_url):
+        return  # roles, passwords, grant and database are already right
     if app_flags is not None and app_flags[0]:
         sys.exit(f"setup: DATABASE_URL's role {app_role} is a superuser; give the portal its own")
     dbname = unquote(urlsplit(owner_url).path.lstrip("/"))
     manual = (
         f"as a superuser create the role {owner_role} (LOGIN CREATEDB, DATABASE_OWNER_URL's "
-        f"password), the role {app_role} (LOGIN only, DATABASE_URL's password) and the database "
-        f"{dbname} owned by {owner_role}; then run make again."
+        f"password; GRANT SET ON PARAMETER pgtrigger.ignore TO it), the role {app_role} (LOGIN "
+        f"only, DATABASE_URL's password) and the database {dbname} owned by {owner_role}; then "
+        "run make again."
     )
     _say(f"creating or updating PostgreSQL roles {owner_role} (owner) and {app_role}")
     _run_as_superuser(owner_url, role_statements(owner_url, app_url), manual)
