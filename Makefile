@@ -7,20 +7,26 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages: PostgreSQL (unless DATABASE_URL points elsewhere), the Japanese fonts the
 # PDFs embed (IPAmj Mincho for rare kanji in names), HarfBuzz's subsetter (fonts subset 4-40x
-# slower without it), Pango, and Chromium for the browser tests (tests/browser: Playwright drives
-# /usr/bin/chromium and never downloads a browser).
+# slower without it), Pango, Chromium for the browser tests (tests/browser: Playwright drives
+# /usr/bin/chromium and never downloads a browser), and PgBouncer, which tests/test_pgbouncer.py
+# starts on a port of its own (the package's own service is never used), and nginx, which
+# tests/test_deploy.py checks deploy/nginx/ with and runs on ports of its own (likewise), and
+# gettext, whose msgfmt compiles the message catalogs (locale/, portal.dev.catalogs), and
+# DejaVu Sans for the notice's explanation in Vietnamese and Portuguese (notices.explanation).
 SYSTEM_PACKAGES := fonts-ipaexfont-gothic fonts-ipaexfont-mincho fonts-ipamj-mincho libharfbuzz-subset0 \
-	libpango-1.0-0 libpangoft2-1.0-0 fontconfig chromium
+	libpango-1.0-0 libpangoft2-1.0-0 fontconfig chromium pgbouncer nginx gettext fonts-dejavu-core
 ifndef DATABASE_URL
 SYSTEM_PACKAGES += postgresql
 endif
 
-.PHONY: help run test setup prepare system lint format
+.PHONY: help run test bench setup prepare system bench-system lint format messages
 
 help:
 	@echo "make run   - set up everything, load demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - set up everything, run the whole test suite"
+	@echo "make bench - set up everything, run every benchmark, rewrite docs/PERFORMANCE.md (~15 min)"
 	@echo "make lint  - ruff"
+	@echo "make messages - refresh locale/*.po from the code and rewrite locale/STRINGS.md"
 
 run: setup
 	@$(PY) manage.py seed_demo
@@ -38,6 +44,7 @@ test: prepare
 
 # Packages, the venv, .env, PostgreSQL answering with both roles.
 prepare: system $(STAMP)
+	@$(PY) -m portal.dev.catalogs compile
 	@$(PY) -m portal.dev.setup dotenv
 	@$(PY) -m portal.dev.setup database
 
@@ -58,6 +65,8 @@ system:
 		fi; \
 		echo "Installing system packages:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		for service in pgbouncer nginx; do case " $$missing " in *" $$service "*) \
+			systemctl disable --now $$service >/dev/null 2>&1 || true;; esac; done; \
 	fi
 
 # The first python3.13, else 3.12, that actually runs (pyenv shims that are not active fail).
@@ -78,6 +87,34 @@ $(STAMP): $(VENV)/pyvenv.cfg pyproject.toml
 	@$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+# Every benchmark in bench/ that writes docs/PERFORMANCE.md, each in a throwaway database of its
+# own (the postgres superuser creates and drops it), each rewriting only its own section. Sizes
+# are chosen so the whole run takes about 15 minutes on two cores; each script's --help shows
+# how to measure more.
+bench: prepare bench-system
+	$(PY) bench/notices.py
+	$(PY) bench/import_roster.py --rows $(BENCH_IMPORT_ROWS) --rows-also 20000
+	$(PY) bench/search_members.py --rows $(BENCH_SEARCH_ROWS)
+	$(PY) bench/http_pages.py
+
+BENCH_IMPORT_ROWS ?= 100000
+BENCH_SEARCH_ROWS ?= 1000000
+# Debian packages only the benchmarks need (not make test): wrk, the HTTP load generator.
+BENCH_PACKAGES := wrk
+
+bench-system:
+	@missing=$$(for p in $(BENCH_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+			echo "Missing packages for the benchmarks. Install them (Debian names) and run make again:"; \
+			echo "  apt-get install" $$missing; \
+			exit 1; \
+		fi; \
+		echo "Installing packages for the benchmarks:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -85,3 +122,8 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The message catalogs (locale/<ll>/LC_MESSAGES/django.po, the member pages in en, pt-BR, vi):
+# new strings come in empty, to be translated in the .po; locale/STRINGS.md is rewritten.
+messages: $(STAMP)
+	$(PY) -m portal.dev.catalogs extract

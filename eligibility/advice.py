@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from eligibility.advice_texts import CALLS, PROVISIONAL_NOTE, gettext, say
 from eligibility.rules import (
     LEGACY_CARD_END,
     MYNA_HOKENSHO_START,
     PROVISIONAL_MEASURE_END,
-    Call,
     CertificateFacts,
     ClinicAdvice,
     Document,
@@ -40,80 +40,17 @@ from eligibility.rules import (
     registration_end,
     registration_unknown,
 )
-from portal.wareki import format_wareki
+from portal.wareki import format_wareki_localized as _day  # 西暦 beside in other languages
 
 # --- advice ----------------------------------------------------------------------------------
 
-# Everything the person or staff read, in plain Japanese as the letter would say it, by code.
-_APPLY = (
-    "取得が難しい方は、事業所（被保険者のお勤め先）を通じて申請いただくと資格確認書を交付します。"
-)
-_TEXTS = {
-    # next steps
-    "download_myna_portal_screen": "マイナポータルの資格情報画面をスマホにダウンロードして"
-    "ください。画面があれば、資格情報のお知らせを持ち歩く必要はありません。",
-    "carry_notice_cutout": "資格情報のお知らせの右下を切り取り、マイナンバーカードと一緒に"
-    "持ち歩いてください。",
-    "prepare_backup": "スマホをお持ちの方はマイナポータルの資格情報画面をダウンロードし、"
-    "お持ちでない方は資格情報のお知らせの切り取り部分をマイナンバーカードと一緒に持ち歩いて"
-    "ください。",
-    "renew_card_certificate": "マイナンバーカードの電子証明書の有効期限が切れています。"
-    "お住まいの市区町村の窓口で更新してください。",
-    "register_myna_hokensho": "マイナンバーカードを健康保険証として利用登録してください。"
-    "医療機関・薬局の窓口のカードリーダーやマイナポータルで手続きできます。",
-    "get_card_or_certificate": "マイナンバーカードの取得をお願いします。" + _APPLY,
-    "register_or_get_card": "マイナンバーカードをお持ちの方は健康保険証としての利用登録を、"
-    "お持ちでない方はカードの取得をお願いします。" + _APPLY,
-    "await_certificate": "利用登録の解除後は、当組合から資格確認書をお送りします。"
-    "届いていない場合は業務課にお電話ください。",
-    "contact_insurer_for_certificate": "受診に使える書類がありません。"
-    "資格確認書の交付について、業務課にお電話ください。",
-    "confirm_registration": "当組合では、この日にマイナ保険証の利用登録が済んでいたかを"
-    "把握していません（{known}の時点で登録済みと確認しています）。利用登録の状況は"
-    "マイナポータルで確認できます。",
-    "late_elderly": "{start}（75歳の誕生日）から、お住まいの市区町村の後期高齢者医療制度に"
-    "加入しています（加入の手続きは不要です）。マイナ保険証は、後期高齢者医療制度での登録が"
-    "済めば引き続き使えます。マイナ保険証をお持ちでない方や登録が済んでいない方は、"
-    "後期高齢者医療広域連合・市区町村から届く資格確認書で受診してください。"
-    "当組合の書類は使えません。",
-    # warnings
-    "card_certificate_grace": "マイナンバーカードの電子証明書の有効期限（{expires}）が"
-    "過ぎています。{end}まではマイナ保険証として使えます。",
-    "registration_ending": "利用登録の解除を受け付けました。{end}まではマイナ保険証として"
-    "使えます。その後は資格確認書で受診してください。",
-    "legacy_card_ending": "健康保険証は{end}まで使えます。"
-    "それまでにマイナ保険証か資格確認書を用意してください。",
-    "provisional_measure": "令和8年3月31日までの暫定的な取扱いです。医療機関がオンラインで"
-    "資格を確認できた場合に限り、資格情報のお知らせや期限切れの健康保険証で受診できます。",
-    "no_valid_document": "現在、受診に使える書類がありません。窓口で資格を確認できないと、"
-    "医療費をいったん全額（10割）支払うことになる場合があります。",
-    "cancellation_date_unknown": "当組合では利用登録の解除の申請日を把握していないため"
-    "（{known}の時点で解除の申請を確認しています）、この日にマイナ保険証が使えたかは"
-    "わかりません。遅くとも{end}で使えなくなります。",
-    "late_elderly_ahead": "{start}（75歳の誕生日）から、お住まいの市区町村の後期高齢者医療制度に"
-    "移ります。当組合の書類は{end}まで使えます。{start}からは、後期高齢者医療制度の"
-    "マイナ保険証か、後期高齢者医療広域連合・市区町村から届く資格確認書で受診してください。",
-    # inconsistencies, for staff
-    "lost_before_acquired": "資格喪失年月日が資格取得年月日以前です。",
-    "registration_and_certificate": "マイナ保険証の利用登録と有効な資格確認書が同時にあります"
-    "（要配慮者としての交付ではありません）。",
-    "cancellation_without_registration": "利用登録がないのに解除の申請日があります。",
-    "legacy_card_after_reform": "令和6年12月2日以降の加入者に健康保険証が発行済みとされています。",
-    "certificate_period_reversed": "資格確認書の有効期限が開始日より前です。",
-}
-_CALLS = {"await_certificate": Call.BUSINESS, "contact_insurer_for_certificate": Call.BUSINESS}
-_PROVISIONAL_NOTE = (
-    "令和8年3月31日までは暫定的な取扱いとして、医療機関で受け付けられる場合があります。"
-)
-
 
 def _remark(code: str, **days: date) -> Remark:
-    return Remark(code, _TEXTS[code].format(**{k: format_wareki(d) for k, d in days.items()}))
+    return Remark(code, say(code, **days))
 
 
 def _step(code: str, **days: date) -> NextStep:
-    text = _TEXTS[code].format(**{k: format_wareki(d) for k, d in days.items()})
-    return NextStep(code, text, _CALLS.get(code))
+    return NextStep(code, say(code, **days), CALLS.get(code))
 
 
 def _next_step_without_myna(facts: MemberFacts, day: date, holds_document: bool) -> NextStep:
@@ -167,36 +104,36 @@ def _inconsistencies(facts: MemberFacts, day: date) -> tuple[Remark, ...]:
 def _why_not_myna(facts: MemberFacts, day: date) -> str:
     end = registration_end(facts)
     if end is not None and day > end:
-        return f"利用登録を解除したため、{format_wareki(end)}で使えなくなりました。"
+        return gettext("利用登録を解除したため、%(end)sで使えなくなりました。") % {"end": _day(end)}
     expires = facts.card_certificate_expires_on
     if holds_card(facts) is False or expires is None:
-        return "マイナンバーカードがお手元にないため使えません。"
-    grace_end = format_wareki(card_certificate_grace_end(expires))
-    return (
-        f"電子証明書の有効期限（{format_wareki(expires)}）から3か月の猶予（{grace_end}まで）が"
+        return gettext("マイナンバーカードがお手元にないため使えません。")
+    grace_end = _day(card_certificate_grace_end(expires))
+    return gettext(
+        "電子証明書の有効期限（%(expires)s）から3か月の猶予（%(grace_end)sまで）が"
         "過ぎたため使えません。お住まいの市区町村の窓口で電子証明書を更新してください。"
-    )
+    ) % {"expires": _day(expires), "grace_end": grace_end}
 
 
 def _why_not_legacy(facts: MemberFacts, day: date) -> str:
     if facts.acquired_on >= MYNA_HOKENSHO_START:
-        return "令和6年12月2日以降は、健康保険証は発行されていません。"
+        return gettext("令和6年12月2日以降は、健康保険証は発行されていません。")
     printed = facts.legacy_card_expires_on
     if printed is not None and printed < LEGACY_CARD_END:
-        reason = f"有効期限（{format_wareki(printed)}）を過ぎています。"
+        reason = gettext("有効期限（%(day)s）を過ぎています。") % {"day": _day(printed)}
     else:
-        reason = "健康保険証は令和7年12月1日で使えなくなりました。"
-    return reason + _PROVISIONAL_NOTE if provisional_measure_applies(facts, day) else reason
+        reason = gettext("健康保険証は令和7年12月1日で使えなくなりました。")
+    return reason + gettext(PROVISIONAL_NOTE) if provisional_measure_applies(facts, day) else reason
 
 
 def _why_not_certificate(cert: CertificateFacts, day: date) -> str:
     if cert.returned_on is not None and cert.returned_on <= day:
-        return f"返却済みです（{format_wareki(cert.returned_on)}）。"
+        return gettext("返却済みです（%(day)s）。") % {"day": _day(cert.returned_on)}
     if cert.revoked_on is not None and cert.revoked_on <= day:
-        return f"{format_wareki(cert.revoked_on)}に無効になりました。"
+        return gettext("%(day)sに無効になりました。") % {"day": _day(cert.revoked_on)}
     if day < cert.valid_from:
-        return f"有効期間は{format_wareki(cert.valid_from)}からです。"
-    return f"有効期限（{format_wareki(cert.valid_to)}）を過ぎています。"
+        return gettext("有効期間は%(day)sからです。") % {"day": _day(cert.valid_from)}
+    return gettext("有効期限（%(day)s）を過ぎています。") % {"day": _day(cert.valid_to)}
 
 
 def _invalid_while_enrolled(
@@ -213,9 +150,9 @@ def _invalid_while_enrolled(
         reason = _why_not_certificate(facts.certificate, day)
         invalid.append(InvalidDocument(Document.CERTIFICATE, reason))
     if primary is Primary.NONE:  # Q1 of the letter: the お知らせ alone gets no insured treatment
-        reason = "資格情報のお知らせだけでは保険診療を受けられません。"
+        reason = gettext("資格情報のお知らせだけでは保険診療を受けられません。")
         if day > PROVISIONAL_MEASURE_END and held_expired_legacy_card(facts, day):
-            reason += "暫定的な取扱いは令和8年3月31日で終わりました。"
+            reason += gettext("暫定的な取扱いは令和8年3月31日で終わりました。")
         invalid.append(InvalidDocument(Document.NOTICE, reason))
     return tuple(invalid)
 
@@ -223,7 +160,7 @@ def _invalid_while_enrolled(
 def _return_documents(facts: MemberFacts) -> str:
     cert = facts.certificate
     if facts.legacy_card_issued or (cert is not None and cert.ended_on is None):
-        return (
+        return gettext(
             "当組合の健康保険証・資格確認書は、事業所（被保険者のお勤め先）を通じて"
             "返却してください。"
         )
@@ -257,24 +194,29 @@ def _not_enrolled(facts: MemberFacts, day: date) -> ClinicAdvice:
         held.append(Document.CERTIFICATE)
     primary = Primary.NONE
     if day < facts.acquired_on or facts.lost_on is None:
-        reason = f"当組合の資格は{format_wareki(facts.acquired_on)}からです。"
-        text = reason + "それまでは、現在加入している健康保険で受診してください。"
+        reason = gettext("当組合の資格は%(day)sからです。") % {"day": _day(facts.acquired_on)}
+        text = reason + gettext("それまでは、現在加入している健康保険で受診してください。")
         step = NextStep("not_yet_enrolled", text)
     elif left_for_late_elderly(facts):
         # The municipality's 後期高齢者医療 covers them from the birthday: its documents, not ours.
         primary = Primary.LATE_ELDERLY
-        reason = f"{format_wareki(facts.lost_on)}（75歳の誕生日）から後期高齢者医療制度に"
-        reason += "移ったため、当組合の書類は使えません。"
+        reason = gettext(
+            "%(day)s（75歳の誕生日）から後期高齢者医療制度に移ったため、当組合の書類は使えません。"
+        ) % {"day": _day(facts.lost_on)}
         step = _step("late_elderly", start=facts.lost_on)
         step = NextStep(step.code, step.text + _return_documents(facts))
     else:
-        reason = f"{format_wareki(facts.lost_on)}に当組合の資格を喪失したため使えません。"
+        reason = gettext("%(day)sに当組合の資格を喪失したため使えません。") % {
+            "day": _day(facts.lost_on)
+        }
         # Also a dependent leaving with the insured person (who left, or turned 75): the
         # dependent status ends with theirs, so a family member's insurance is an option.
-        text = "新しく加入する健康保険（お勤め先の健康保険、ご家族の健康保険の被扶養者、"
-        text += "国民健康保険など）の手続きをしてください。"
+        text = gettext(
+            "新しく加入する健康保険（お勤め先の健康保険、ご家族の健康保険の被扶養者、"
+            "国民健康保険など）の手続きをしてください。"
+        )
         if registered:
-            text += "マイナ保険証は、加入先での手続きが済めば引き続き使えます。"
+            text += gettext("マイナ保険証は、加入先での手続きが済めば引き続き使えます。")
         step = NextStep("join_new_insurer", text + _return_documents(facts))
     return ClinicAdvice(
         day=day,

@@ -1,8 +1,9 @@
 """From the records to the rules' input: rules.MemberFacts for one person on one day.
 
-Loaded in bulk (one query per kind of record for any number of people), so a household, a page
-of a list or a chunk of 2,000 members costs the same four queries, and a fifth for the insured
-persons of dependents whose insured person is not loaded already.
+Loaded in bulk (one query for the one-to-one records, one for the 資格確認書, for any number of
+people), so a household, a page of a list or a chunk of 2,000 members costs the same two
+queries, and a third for the insured persons of dependents whose insured person is not loaded
+already.
 
 MemberFacts.lost_on is the effective first day without coverage (members.coverage: the
 roster's 資格喪失年月日, the 75th birthday, a dependent leaving with the insured person).
@@ -14,12 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from eligibility.models import (
-    EligibilityCertificate,
-    LegacyCard,
-    MynaRegistration,
-    SmartphonePreference,
-)
+from eligibility.models import EligibilityCertificate, LegacyCard, MynaRegistration
 from eligibility.rules import CertificateFacts, MemberFacts
 from members.coverage import coverage_lost_on
 from members.models import Member
@@ -142,33 +138,59 @@ def build_facts(
     )
 
 
-def facts_for_members(members: Iterable[Member], day: date) -> dict[int, MemberFacts]:
-    """MemberFacts per member pk, in four or five queries whatever the number of members."""
+def _one_to_one_records(
+    ids: list[int],
+) -> dict[int, tuple[MynaRegistration | None, LegacyCard | None, bool | None]]:
+    """Each member's registration, legacy card and smartphone answer: the three records are
+    one-to-one with the member, so one query with outer joins reads them all."""
+    rows = (
+        Member.objects.filter(pk__in=ids)
+        .select_related("myna_registration", "legacy_card", "smartphone_preference")
+        .only("pk", "myna_registration", "legacy_card", "smartphone_preference")
+        .order_by()
+    )
+    found = {}
+    for row in rows:
+        phone = getattr(row, "smartphone_preference", None)
+        found[row.pk] = (
+            getattr(row, "myna_registration", None),
+            getattr(row, "legacy_card", None),
+            phone.has_smartphone if phone is not None else None,
+        )
+    return found
+
+
+def facts_for_members(
+    members: Iterable[Member],
+    day: date,
+    certificates: Iterable[EligibilityCertificate] | None = None,
+) -> dict[int, MemberFacts]:
+    """MemberFacts per member pk, in two or three queries whatever the number of members.
+
+    certificates: the members' 資格確認書 when the caller has read them already (the member's
+    home shows them too), else read here."""
     members = list(members)
     ids = [member.pk for member in members]
     ends = coverage_ends(members)
-    registrations = {r.member_id: r for r in MynaRegistration.objects.filter(member_id__in=ids)}
-    cards = {c.member_id: c for c in LegacyCard.objects.filter(member_id__in=ids)}
-    phones = dict(
-        SmartphonePreference.objects.filter(member_id__in=ids).values_list(
-            "member_id", "has_smartphone"
-        )
-    )
-    certificates: dict[int, list[CertificateFacts]] = defaultdict(list)
-    for certificate in EligibilityCertificate.objects.filter(member_id__in=ids):
-        certificates[certificate.member_id].append(certificate_facts(certificate))
-    return {
-        member.pk: build_facts(
+    records = _one_to_one_records(ids)
+    if certificates is None:
+        certificates = EligibilityCertificate.objects.filter(member_id__in=ids)
+    by_member: dict[int, list[CertificateFacts]] = defaultdict(list)
+    for certificate in certificates:
+        by_member[certificate.member_id].append(certificate_facts(certificate))
+    facts = {}
+    for member in members:
+        registration, legacy_card, has_smartphone = records.get(member.pk, (None, None, None))
+        facts[member.pk] = build_facts(
             member,
             day,
-            registration=registrations.get(member.pk),
-            legacy_card=cards.get(member.pk),
-            certificates=certificates.get(member.pk, ()),
-            has_smartphone=phones.get(member.pk),
+            registration=registration,
+            legacy_card=legacy_card,
+            certificates=by_member.get(member.pk, ()),
+            has_smartphone=has_smartphone,
             lost_on=ends[member.pk],
         )
-        for member in members
-    }
+    return facts
 
 
 def facts_for(member: Member, day: date) -> MemberFacts:

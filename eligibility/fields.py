@@ -6,16 +6,17 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from members.dates import parse_roster_date
 from members.validators import RosterValueError
 
 DATE_MAX = 30
-YES_NO = [("yes", "はい"), ("no", "いいえ")]
-TEXT_ERRORS = {"null_characters_not_allowed": "使用できない文字が含まれています。"}
+YES_NO = [("yes", gettext_lazy("はい")), ("no", gettext_lazy("いいえ"))]
+TEXT_ERRORS = {"null_characters_not_allowed": gettext_lazy("使用できない文字が含まれています。")}
 
 
-DATE_HELP = "例: 2025-12-02、令和7年12月2日、R7.12.2"
+DATE_HELP = gettext_lazy("例: 2025-12-02、令和7年12月2日、R7.12.2")
 
 
 class DateTextField(forms.CharField):
@@ -41,7 +42,9 @@ class DateTextField(forms.CharField):
         if not text:
             return None
         if len(text) > DATE_MAX:
-            raise forms.ValidationError(f"日付は{DATE_MAX}文字以内で入力してください。")
+            raise forms.ValidationError(
+                gettext("日付は%(max)s文字以内で入力してください。") % {"max": DATE_MAX}
+            )
         try:
             return parse_roster_date(text)
         except RosterValueError as error:

@@ -15,27 +15,32 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from eligibility.models import CertificateApplication
 from members.employers import active_recipients
 from members.models import Member
+from portal import audit
+from portal.languages import language_of
 from portal.models import Insurer
 
 logger = logging.getLogger(__name__)
 
 
-def _send(template: str, context: dict[str, Any], to: list[str]) -> int:
+def _send(template: str, context: dict[str, Any], to: list[str], language: str = "ja") -> int:
+    """`language`: a member's own (portal.languages); employers' e-mails stay Japanese."""
     if not to:
         return 0
     context = {"insurer": Insurer.current(), **context}
-    message = EmailMultiAlternatives(
-        subject=render_to_string(f"eligibility/email/{template}_subject.txt", context).strip(),
-        body=render_to_string(f"eligibility/email/{template}.txt", context),
-        to=to,
-    )
-    message.attach_alternative(
-        render_to_string(f"eligibility/email/{template}.html", context), "text/html"
-    )
+    with translation.override(language):
+        message = EmailMultiAlternatives(
+            subject=render_to_string(f"eligibility/email/{template}_subject.txt", context).strip(),
+            body=render_to_string(f"eligibility/email/{template}.txt", context),
+            to=to,
+        )
+        message.attach_alternative(
+            render_to_string(f"eligibility/email/{template}.html", context), "text/html"
+        )
     message.send()
     return 1
 
@@ -45,12 +50,16 @@ def _url(name: str, *args: Any) -> str:
 
 
 def application_returned(application_id: int) -> int:
-    application = CertificateApplication.objects.select_related("employer").get(pk=application_id)
+    application = CertificateApplication.objects.select_related("employer", "insured").get(
+        pk=application_id
+    )
     context = {
         "application": application,
         "url": _url("eligibility:employer_application", application.pk),
     }
-    return _send("application_returned", context, active_recipients(application.employer_id))
+    sent = _send("application_returned", context, active_recipients(application.employer_id))
+    _record_employer_mail(application, "application_returned", sent)
+    return sent
 
 
 def certificates_issued(application_id: int) -> int:
@@ -67,7 +76,20 @@ def certificates_issued(application_id: int) -> int:
         },
         active_recipients(application.employer_id),
     )
+    _record_employer_mail(application, "certificate_issued_employer", sent)
     return sent + notify_households([application.insured_id])
+
+
+def _record_employer_mail(application: CertificateApplication, template: str, sent: int) -> None:
+    """The household's access log shows that its application was mailed about (to the
+    employer's logins); the event names neither the addresses nor the people."""
+    if sent:
+        audit.record(
+            "certificate_application.email_sent",
+            target=application,
+            target_label=str(application.insured),
+            detail={"application_id": application.pk, "template": template},
+        )
 
 
 def notify_households(member_ids: Iterable[int]) -> int:
@@ -89,6 +111,13 @@ def notify_households(member_ids: Iterable[int]) -> int:
                 # The card of the person the certificate is for, on the member's home.
                 {"name": head.name, "url": f"{_url('members:home')}#person-{person.pk}"},
                 [account.email],
+                language_of(account),
+            )
+            audit.record(
+                "certificate.email_sent",
+                target=person,
+                target_label=str(person),
+                detail={"template": "certificate_issued_member"},
             )
         except Exception:
             # The certificates are issued; a mail server hiccup must not undo or repeat that.

@@ -18,6 +18,13 @@ from enum import StrEnum
 
 from members.coverage import late_elderly_from
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for the message catalogs (makemessages reads the name) without importing
+    Django: the rules stay pure. The templates translate a label when they show it."""
+    return message
+
+
 # Legacy cards are no longer issued from this day on; the マイナ保険証 is the default
 # (DOMAIN.md: "2024-12-02 | legacy health insurance cards (健康保険証) are no longer issued").
 # So nobody who joins on or after this day can hold a legacy card.
@@ -59,37 +66,43 @@ class _Coded(StrEnum):
 
 
 class Document(_Coded):
-    MYNA_CARD = "myna_card", "マイナ保険証（マイナンバーカード）"
-    MYNA_PORTAL_SCREEN = "myna_portal_screen", "マイナポータルの資格情報画面（スマホ）"
-    NOTICE = "notice", "資格情報のお知らせ（切り取り部分）"
-    CERTIFICATE = "certificate", "資格確認書"
-    LEGACY_CARD = "legacy_card", "健康保険証（従来の保険証）"
+    MYNA_CARD = "myna_card", gettext_noop("マイナ保険証（マイナンバーカード）")
+    MYNA_PORTAL_SCREEN = (
+        "myna_portal_screen",
+        gettext_noop("マイナポータルの資格情報画面（スマホ）"),
+    )
+    NOTICE = "notice", gettext_noop("資格情報のお知らせ（切り取り部分）")
+    CERTIFICATE = "certificate", gettext_noop("資格確認書")
+    LEGACY_CARD = "legacy_card", gettext_noop("健康保険証（従来の保険証）")
 
 
 class Primary(_Coded):
     """What the person presents; the first three are the letter's flowchart steps 1 and 2."""
 
-    MYNA_PORTAL_SCREEN = "myna_portal_screen", "マイナ保険証（資格情報画面をスマホに保存）"
+    MYNA_PORTAL_SCREEN = (
+        "myna_portal_screen",
+        gettext_noop("マイナ保険証（資格情報画面をスマホに保存）"),
+    )
     MYNA_CARD_WITH_NOTICE = (
         "myna_card_with_notice",
-        "マイナ保険証（お知らせの切り取り部分と一緒に）",
+        gettext_noop("マイナ保険証（お知らせの切り取り部分と一緒に）"),
     )
-    MYNA_CARD = "myna_card", "マイナ保険証"
-    CERTIFICATE = "certificate", "資格確認書"
-    LEGACY_CARD = "legacy_card", "健康保険証（従来の保険証）"
-    NOTICE_PROVISIONAL = "notice_provisional", "資格情報のお知らせ（暫定的な取扱い）"
+    MYNA_CARD = "myna_card", gettext_noop("マイナ保険証")
+    CERTIFICATE = "certificate", gettext_noop("資格確認書")
+    LEGACY_CARD = "legacy_card", gettext_noop("健康保険証（従来の保険証）")
+    NOTICE_PROVISIONAL = "notice_provisional", gettext_noop("資格情報のお知らせ（暫定的な取扱い）")
     # Registered by a day the insurer knows, not since when: the day asked about is earlier.
-    MYNA_UNCONFIRMED = "myna_unconfirmed", "マイナ保険証（この日の利用登録は未確認）"
-    NONE = "none", "受診に使える書類はありません"
+    MYNA_UNCONFIRMED = "myna_unconfirmed", gettext_noop("マイナ保険証（この日の利用登録は未確認）")
+    NONE = "none", gettext_noop("受診に使える書類はありません")
     # From the 75th birthday: the municipality's 後期高齢者医療制度, with its own documents.
-    LATE_ELDERLY = "late_elderly", "後期高齢者医療制度のマイナ保険証または資格確認書"
+    LATE_ELDERLY = "late_elderly", gettext_noop("後期高齢者医療制度のマイナ保険証または資格確認書")
 
 
 class Call(_Coded):
     """Which of the insurer's phone numbers a next step asks the person to call."""
 
-    BUSINESS = "business", "業務課"
-    HELPDESK = "helpdesk", "ヘルプデスク"
+    BUSINESS = "business", gettext_noop("業務課")
+    HELPDESK = "helpdesk", gettext_noop("ヘルプデスク")
 
 
 @dataclass(frozen=True)

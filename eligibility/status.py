@@ -45,17 +45,27 @@ class StaffStatus(PersonStatus):
     certificates: list[EligibilityCertificate] = field(default_factory=list)
 
 
-def statuses_for(members: list[Member], day: date) -> list[PersonStatus]:
-    facts = facts_for_members(members, day)
+def statuses_for(
+    members: list[Member],
+    day: date,
+    certificates: list[EligibilityCertificate] | None = None,
+) -> list[PersonStatus]:
+    """certificates: the members' 資格確認書 if already read (else read here)."""
+    facts = facts_for_members(members, day, certificates)
     return [
         PersonStatus(member, advise(facts[member.pk], day), facts[member.pk].has_smartphone)
         for member in members
     ]
 
 
-def household_advice(household: Household | None, day: date) -> list[PersonStatus]:
-    """A status card per person of the household (insured person first), for `day`."""
-    return statuses_for(household.people, day) if household else []
+def household_advice(
+    household: Household | None,
+    day: date,
+    certificates: list[EligibilityCertificate] | None = None,
+) -> list[PersonStatus]:
+    """A status card per person of the household (insured person first), for `day`;
+    certificates: household_certificates(household), when the page shows them anyway."""
+    return statuses_for(household.people, day, certificates) if household else []
 
 
 def member_advice(member: Member, day: date) -> ClinicAdvice:
@@ -94,8 +104,14 @@ def household_certificates(household: Household | None) -> list[EligibilityCerti
     """The household's 資格確認書 for the member's home, newest first per person."""
     if household is None:
         return []
-    return list(
-        EligibilityCertificate.objects.filter(member__in=[p.pk for p in household.people])
-        .select_related("member__insured")
-        .order_by("member__edaban", "-valid_from", "-pk")
+    people = {person.pk: person for person in household.people}
+    newest_first = EligibilityCertificate.objects.filter(member__in=list(people)).order_by(
+        "-valid_from", "-pk"
     )
+    # Per person in 枝番 order (a stable sort keeps the newest first within each person).
+    certificates = sorted(newest_first, key=lambda c: people[c.member_id].edaban)
+    for certificate in certificates:
+        # The household's people are loaded, each dependent with its insured person (for
+        # EligibilityCertificate.lapse): no join to read them again.
+        certificate.member = people[certificate.member_id]
+    return certificates

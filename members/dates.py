@@ -7,11 +7,16 @@ import unicodedata
 from datetime import date, timedelta
 from itertools import pairwise
 
+from django.utils.translation import gettext, gettext_noop
+
 from members.validators import RosterValueError
 from portal.wareki import ERAS, Era
 
-_FORMAT_HINT = "日付の形式が正しくありません（例: 2024-12-02、令和6年12月2日、R6.12.2）。"
-_INVALID = "日付として正しくありません。"
+# Marked here, translated when raised: the roster import stores its messages as text.
+_FORMAT_HINT = gettext_noop(
+    "日付の形式が正しくありません（例: 2024-12-02、令和6年12月2日、R6.12.2）。"
+)
+_INVALID = gettext_noop("日付として正しくありません。")
 
 _ERA_BY_NAME = {era.name: era for era in ERAS}
 _ERA_BY_LETTER = {era.letter: era for era in ERAS}
@@ -39,21 +44,25 @@ def _make_date(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
     except ValueError:  # 2023-02-29, month 13, year 0
-        raise RosterValueError(_INVALID) from None
+        raise RosterValueError(gettext(_INVALID)) from None
 
 
 def _wareki_date(era: Era, year_text: str, month: str, day: str) -> date:
     era_year = 1 if year_text == "元" else int(year_text)
     if era_year == 0:
-        raise RosterValueError(_INVALID)
+        raise RosterValueError(gettext(_INVALID))
     result = _make_date(era.start.year + era_year - 1, int(month), int(day))
     # The era year alone is not enough: 令和元年4月30日 and 昭和64年1月8日 fall in the
     # neighbouring era, and 平成32年 never happened.
     if result < era.start:
-        raise RosterValueError(f"{era.name}は{_jp(era.start)}からです。")
+        raise RosterValueError(
+            gettext("%(era)sは%(day)sからです。") % {"era": era.name, "day": _jp(era.start)}
+        )
     end = _ERA_END.get(era)
     if end is not None and result > end:
-        raise RosterValueError(f"{era.name}は{_jp(end)}までです。")
+        raise RosterValueError(
+            gettext("%(era)sは%(day)sまでです。") % {"era": era.name, "day": _jp(end)}
+        )
     return result
 
 
@@ -76,7 +85,7 @@ def parse_roster_date(text: str) -> date:
     if match := _WAREKI_LETTER.fullmatch(value):
         era = _ERA_BY_LETTER[match.group(1).upper()]
         return _wareki_date(era, match.group(2), match.group(4), match.group(5))
-    raise RosterValueError(_FORMAT_HINT)
+    raise RosterValueError(gettext(_FORMAT_HINT))
 
 
 def parse_optional_roster_date(text: str) -> date | None:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from members.models import Member
+from django.db.models import Q
+
+from members.models import Member, vault_columns
 
 
 @dataclass(frozen=True)
@@ -22,10 +24,19 @@ def household_of(user: Any, day: date) -> Household | None:
     """
     if not getattr(user, "is_authenticated", False):
         return None
-    insured = Member.objects.select_related("employer").filter(account=user).first()
+    # The insured person and the dependents in one query; the insured person is the one the
+    # login is linked to (the first in 記号・番号 order, should there ever be two).
+    rows = list(
+        Member.objects.select_related("employer")
+        .filter(Q(account=user) | Q(insured__account=user))
+        .defer(*vault_columns())
+    )
+    insured = next((row for row in rows if row.account_id == user.pk), None)
     if insured is None:
         return None
-    dependents = list(Member.objects.filter(insured=insured).order_by("edaban"))
+    dependents = sorted(
+        (row for row in rows if row.insured_id == insured.pk), key=lambda row: row.edaban
+    )
     for dependent in dependents:
         dependent.insured = insured  # coverage reads the insured person: no query per person
     people = [insured, *dependents]

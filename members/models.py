@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Lower, Replace
+from django.utils.translation import gettext_noop
 
 from members.coverage import coverage_lost_on, late_elderly_born_on_or_before
 from portal.models import mask_full_numbers
@@ -101,20 +102,20 @@ class Member(models.Model):
     """An insured person (本人, 枝番 00 by custom) or a dependent, keyed by 記号・番号・枝番."""
 
     class CopayRate(models.TextChoices):
-        TWENTY = "2割", "2割"
-        THIRTY = "3割", "3割"
+        TWENTY = "2割", gettext_noop("2割")
+        THIRTY = "3割", gettext_noop("3割")
 
     class Sex(models.TextChoices):
         MALE = "male", "男"
         FEMALE = "female", "女"
 
     class Relation(models.TextChoices):
-        SELF = "本人", "本人"
-        SPOUSE = "配偶者", "配偶者"
-        CHILD = "子", "子"
-        FATHER = "父", "父"
-        MOTHER = "母", "母"
-        OTHER = "その他", "その他"
+        SELF = "本人", gettext_noop("本人")
+        SPOUSE = "配偶者", gettext_noop("配偶者")
+        CHILD = "子", gettext_noop("子")
+        FATHER = "父", gettext_noop("父")
+        MOTHER = "母", gettext_noop("母")
+        OTHER = "その他", gettext_noop("その他")
 
     class NumberStatus(models.TextChoices):
         NONE = "none", "未登録"

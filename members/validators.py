@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from django.utils.translation import gettext
+
 from portal.checkdigits import is_valid_my_number
 
 
@@ -62,10 +64,10 @@ def parse_my_number(text: str) -> str:
     """12 ASCII digits from '123456789018', '1234 5678 9018', '１２３４-５６７８-９０１８'."""
     match = _MY_NUMBER.fullmatch(normalise_digits(text).translate(_DASHES))
     if match is None:
-        raise RosterValueError("個人番号は12桁の数字で入力してください。")
+        raise RosterValueError(gettext("個人番号は12桁の数字で入力してください。"))
     number = match.group(1) + match.group(3) + match.group(4)
     if not is_valid_my_number(number):
-        raise RosterValueError("個人番号の検査用数字が正しくありません。")
+        raise RosterValueError(gettext("個人番号の検査用数字が正しくありません。"))
     return number
 
 
@@ -73,25 +75,28 @@ def _digits(text: str, label: str, max_length: int) -> str:
     value = normalise_digits(text)
     # [0-9], not \d: \d would also accept other scripts' digits that NFKC leaves alone.
     if not re.fullmatch(f"[0-9]{{1,{max_length}}}", value):
-        raise RosterValueError(f"{label}は{max_length}桁以内の数字で入力してください。")
+        raise RosterValueError(
+            gettext("%(label)sは%(max_length)s桁以内の数字で入力してください。")
+            % {"label": label, "max_length": max_length}
+        )
     return value
 
 
 def parse_kigo(text: str) -> str:
     """記号: 1 to 8 digits, leading zeros kept (it is an identifier, not a quantity)."""
-    return _digits(text, "記号", 8)
+    return _digits(text, gettext("記号"), 8)
 
 
 def parse_bango(text: str) -> str:
     """番号: 1 to 8 digits, leading zeros kept."""
-    return _digits(text, "番号", 8)
+    return _digits(text, gettext("番号"), 8)
 
 
 def parse_edaban(text: str) -> str:
     """枝番: two digits; '1' becomes '01' because spreadsheets drop the leading zero."""
     value = normalise_digits(text)
     if not re.fullmatch("[0-9]{1,2}", value):
-        raise RosterValueError("枝番は2桁の数字で入力してください。")
+        raise RosterValueError(gettext("枝番は2桁の数字で入力してください。"))
     return value.zfill(2)
 
 
@@ -105,9 +110,9 @@ def normalise_kana(text: str) -> str:
     value = unicodedata.normalize("NFKC", text).translate(_HIRAGANA_TO_KATAKANA)
     parts = [part for part in value.split(" ") if part]
     if not parts:
-        raise RosterValueError("氏名カナを入力してください。")
+        raise RosterValueError(gettext("氏名カナを入力してください。"))
     if not all(_KANA_ALLOWED.fullmatch(part) for part in parts):
-        raise RosterValueError("氏名カナはカタカナで入力してください。")
+        raise RosterValueError(gettext("氏名カナはカタカナで入力してください。"))
     return FULLWIDTH_SPACE.join(parts)
 
 
@@ -123,7 +128,7 @@ def normalise_name(text: str) -> str:
     住民票 records hold names, and the parts are joined with a full-width space.
     """
     if _has_invisible(text):
-        raise RosterValueError("氏名に制御文字が含まれています。")
+        raise RosterValueError(gettext("氏名に制御文字が含まれています。"))
     chars: list[str] = []
     for char in _halfwidth_kana_to_fullwidth(text):
         if unicodedata.category(char) == "Zs":
@@ -134,7 +139,7 @@ def normalise_name(text: str) -> str:
             chars.append(char)
     parts = [part for part in "".join(chars).split(" ") if part]
     if not parts:
-        raise RosterValueError("氏名を入力してください。")
+        raise RosterValueError(gettext("氏名を入力してください。"))
     return FULLWIDTH_SPACE.join(parts)
 
 
@@ -144,7 +149,7 @@ def normalise_address(text: str) -> str:
     Character by character, not NFKC over the whole text, so ideographs are never replaced.
     """
     if any(not char.isspace() for char in text if unicodedata.category(char) in {"Cc", "Cf"}):
-        raise RosterValueError("住所に制御文字が含まれています。")
+        raise RosterValueError(gettext("住所に制御文字が含まれています。"))
     chars: list[str] = []
     for char in _halfwidth_kana_to_fullwidth(text.translate(_DASHES)):
         if "\uff01" <= char <= "\uff5e":
@@ -154,7 +159,7 @@ def normalise_address(text: str) -> str:
     # str.split() also splits on U+3000, tabs and the line breaks Excel puts inside a cell.
     value = " ".join("".join(chars).split())
     if not value:
-        raise RosterValueError("住所を入力してください。")
+        raise RosterValueError(gettext("住所を入力してください。"))
     return value
 
 
@@ -165,7 +170,7 @@ def parse_postal_code(text: str) -> str:
     """'1080074', '108-0074', '１０８－００７４', '〒108-0074' -> '108-0074'."""
     match = _POSTAL_CODE.fullmatch(normalise_digits(text).translate(_DASHES))
     if match is None:
-        raise RosterValueError("郵便番号は7桁の数字で入力してください（例: 108-0074）。")
+        raise RosterValueError(gettext("郵便番号は7桁の数字で入力してください（例: 108-0074）。"))
     return f"{match.group(1)}-{match.group(2)}"
 
 
@@ -176,7 +181,7 @@ def parse_sex(text: str) -> str:
     """男 or 1 -> 'male', 女 or 2 -> 'female' (1/2 as in the national code)."""
     value = _SEXES.get(normalise_digits(text))
     if value is None:
-        raise RosterValueError("性別は「男」「女」または「1」「2」で入力してください。")
+        raise RosterValueError(gettext("性別は「男」「女」または「1」「2」で入力してください。"))
     return value
 
 
@@ -194,7 +199,9 @@ def parse_relation(text: str) -> str:
     value = _RELATION_ALIASES.get(value, value)
     if value not in RELATIONS:
         allowed = "、".join(RELATIONS)
-        raise RosterValueError(f"続柄は{allowed}のいずれかで入力してください。")
+        raise RosterValueError(
+            gettext("続柄は%(allowed)sのいずれかで入力してください。") % {"allowed": allowed}
+        )
     return value
 
 
@@ -210,5 +217,7 @@ def parse_myna_registration(text: str) -> str:
     """マイナ保険証: 有 / 無 / 解除 (registration cancelled); "" for an empty cell."""
     value = _MYNA_REGISTRATIONS.get(text.strip())
     if value is None:
-        raise RosterValueError("マイナ保険証は「有」「無」「解除」のいずれかで入力してください。")
+        raise RosterValueError(
+            gettext("マイナ保険証は「有」「無」「解除」のいずれかで入力してください。")
+        )
     return value

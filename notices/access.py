@@ -13,19 +13,23 @@ from notices.models import Notice
 from portal.roles import STAFF_ROLES, Role, roles_of
 
 
-def get_notice_for_member(request: HttpRequest, pk: int) -> Notice:
-    """A current notice of someone in the caller's own household, once notices are visible."""
+def get_notice_for_member(
+    request: HttpRequest, pk: int, *, for_page: bool = False, for_download: bool = False
+) -> Notice:
+    """A current notice of someone in the caller's own household, once notices are visible.
+
+    for_page: with the person's insured person too (the page greets the member by name);
+    for_download: without the snapshot, which a stored PDF does not need."""
     if Role.MEMBER not in roles_of(request.user):
         raise Http404
     if not rules.visible_to_members(timezone.localdate(), settings.NOTICES_AVAILABLE_FROM):
         raise Http404
     household = Q(member__account=request.user) | Q(member__insured__account=request.user)
-    return get_object_or_404(
-        Notice.objects.filter(
-            household, superseded_by__isnull=True, revoked_at__isnull=True
-        ).select_related("member"),
-        pk=pk,
-    )
+    notices = Notice.objects.filter(household, superseded_by__isnull=True, revoked_at__isnull=True)
+    notices = notices.select_related("member__insured" if for_page else "member")
+    if for_download:
+        notices = notices.defer("snapshot")
+    return get_object_or_404(notices, pk=pk)
 
 
 def get_notice_for_staff(request: HttpRequest, pk: int) -> Notice:

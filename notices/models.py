@@ -4,6 +4,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from members.models import Member
 from portal.batching.models import Batch, BatchItem
@@ -179,11 +180,11 @@ class MismatchCase(models.Model):
     OPEN_STATUSES = (Status.RECEIVED, Status.INVESTIGATING, Status.PENDING_APPROVAL)
     # What the member is told: the approval step is still "under investigation" to them.
     MEMBER_LABELS = {
-        Status.RECEIVED: "受付済み",
-        Status.INVESTIGATING: "調査中",
-        Status.PENDING_APPROVAL: "調査中",
-        Status.CORRECTED: "訂正済み",
-        Status.NO_ERROR: "確認済み(誤りはありませんでした)",
+        Status.RECEIVED: gettext_noop("受付済み"),
+        Status.INVESTIGATING: gettext_noop("調査中"),
+        Status.PENDING_APPROVAL: gettext_noop("調査中"),
+        Status.CORRECTED: gettext_noop("訂正済み"),
+        Status.NO_ERROR: gettext_noop("確認済み(誤りはありませんでした)"),
     }
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="mismatch_cases")

@@ -26,6 +26,7 @@ from typing import Any
 import pikepdf
 import qrcode
 from django.template.loader import render_to_string
+from django.utils import translation
 from PIL import Image
 from weasyprint import Document
 
@@ -48,6 +49,10 @@ __all__ = ["STATIC_DIR", "MissingGlyph", "RefusingFetcher", "lay_out", "render_p
 STYLESHEET = STATIC_DIR / "css" / "notice-pdf.css"
 
 
+# A pure function of the URL (the key is the whole input: a code is only ever served to a
+# request that produced the same URL itself), so a member reopening the notice page skips
+# encoding it again.
+@functools.lru_cache(maxsize=512)
 def qr_data_uri(url: str) -> str:
     """The QR code as a one-pixel-per-module PNG, scaled up by the stylesheet with
     `image-rendering: pixelated` so its edges stay sharp.
@@ -126,7 +131,8 @@ def form_html(key: tuple[Any, ...]) -> str:
         "insurer_name": fit("insurer_name", form["insurer_name"]),
         "card_insurer_name": fit("card_insurer_name", form["insurer_name"]),
     }
-    return render_to_string("notices/notice_form.html", {"form": form})
+    with translation.override("ja"):  # the notice is Japanese whoever asks (clinics read it)
+        return render_to_string("notices/notice_form.html", {"form": form})
 
 
 @functools.lru_cache(maxsize=32)
@@ -167,7 +173,8 @@ def entries_html(notices: Sequence[tuple[dict[str, Any], str]]) -> str:
     for snapshot, _ in notices:
         check_glyphs(_texts(snapshot))
     contexts = [notice_context(snapshot, public_id) for snapshot, public_id in notices]
-    return render_to_string("notices/notice_entries.html", {"notices": contexts})
+    with translation.override("ja"):
+        return render_to_string("notices/notice_entries.html", {"notices": contexts})
 
 
 def compose(entries: bytes, forms: Sequence[bytes], *, for_joining: bool = False) -> bytes:

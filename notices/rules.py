@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext_noop
+
 from members.coverage import (
     ELDERLY_AGE,
     elderly_born_between,
@@ -29,26 +31,34 @@ SHOWN = DigitsDecision(True, "shown", "")
 ENROLLED_AFTER_CUTOFF = DigitsDecision(
     False,
     "enrolled_after_cutoff",
-    "令和6年10月以降に加入手続きをされた方のお知らせには、マイナンバーの下4桁は表示されません。",
+    gettext_noop(
+        "令和6年10月以降に加入手続きをされた方のお知らせには、マイナンバーの下4桁は表示されません。"
+    ),
 )
 NEEDS_VERIFICATION = DigitsDecision(
     False,
     "needs_verification",
-    "当組合に登録されているマイナンバーの確認が済んでいないため、下4桁は表示していません。"
-    "確認が済みしだい、下4桁を表示したお知らせをあらためてお送りします。",
+    gettext_noop(
+        "当組合に登録されているマイナンバーの確認が済んでいないため、下4桁は表示していません。"
+        "確認が済みしだい、下4桁を表示したお知らせをあらためてお送りします。"
+    ),
 )
 # Joined after the cut-off: no digits ever, but a number must still be on file.
 SUBMIT_NUMBER = DigitsDecision(
     False,
     "submit_number",
-    "当組合にマイナンバーが登録されていません。お勤め先の事業所を通じて、マイナンバーをご提出ください"
-    "(令和6年10月以降に加入手続きをされた方のお知らせには、下4桁は表示されません)。",
+    gettext_noop(
+        "当組合にマイナンバーが登録されていません。お勤め先の事業所を通じて、マイナンバーをご提出ください"
+        "(令和6年10月以降に加入手続きをされた方のお知らせには、下4桁は表示されません)。"
+    ),
 )
 NO_NUMBER = DigitsDecision(
     False,
     "no_number",
-    "当組合にマイナンバーが登録されていないため、下4桁は表示していません。"
-    "お勤め先の事業所を通じて、マイナンバーをご提出ください。",
+    gettext_noop(
+        "当組合にマイナンバーが登録されていないため、下4桁は表示していません。"
+        "お勤め先の事業所を通じて、マイナンバーをご提出ください。"
+    ),
 )
 
 
@@ -144,8 +154,8 @@ def is_rate_year_start(day: date) -> bool:
 
 # --- when a notice stops being valid ------------------------------------------------------------
 
-LOST = "資格喪失"
-LATE_ELDERLY = "75歳到達により後期高齢者医療へ移行"
+LOST = gettext_noop("資格喪失")
+LATE_ELDERLY = gettext_noop("75歳到達により後期高齢者医療へ移行")
 
 
 @dataclass(frozen=True)

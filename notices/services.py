@@ -20,7 +20,8 @@ from django.db.models import IntegerField, Max, Q, QuerySet, Value
 from django.db.models.fields.json import KT
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from members.households import Household
 from members.models import Member
@@ -28,6 +29,7 @@ from notices import render, rules
 from notices.models import Notice, NoticeBatch
 from notices.verification import new_public_id
 from portal import audit
+from portal.languages import language_of
 from portal.models import Insurer
 
 logger = logging.getLogger(__name__)
@@ -76,7 +78,9 @@ def build_snapshot(
         "kigo": member.kigo,
         "bango": member.bango,
         "edaban": member.edaban,
-        "insured_kind": "本人(被保険者)" if member.is_insured_person else "家族(被扶養者)",
+        "insured_kind": gettext_noop("本人(被保険者)")
+        if member.is_insured_person
+        else gettext_noop("家族(被扶養者)"),
         "name": member.name,
         "name_kana": member.name_kana,
         "birth_date": member.birth_date.isoformat(),
@@ -351,7 +355,7 @@ def notify_household(member_ids: list[int]) -> int:
     heads = (
         Member.objects.filter(pk__in=member_ids)
         .select_related("insured__account", "account")
-        .only("pk", "insured", "account", "name")
+        .only("pk", "insured", "account", "name", "kigo", "bango", "edaban")
     )
     sent = 0
     seen: set[int] = set()
@@ -371,14 +375,22 @@ def notify_household(member_ids: list[int]) -> int:
             "urls": links.get(head.pk) or [settings.PORTAL_BASE_URL],
             "elderly": elderly.get(head.pk, []),
         }
-        message = EmailMultiAlternatives(
-            subject=render_to_string("notices/email/new_notice_subject.txt", context).strip(),
-            body=render_to_string("notices/email/new_notice.txt", context),
-            to=[account.email],
-        )
-        message.attach_alternative(
-            render_to_string("notices/email/new_notice.html", context), "text/html"
-        )
+        with translation.override(language_of(account)):  # the member's chosen language
+            message = EmailMultiAlternatives(
+                subject=render_to_string("notices/email/new_notice_subject.txt", context).strip(),
+                body=render_to_string("notices/email/new_notice.txt", context),
+                to=[account.email],
+            )
+            message.attach_alternative(
+                render_to_string("notices/email/new_notice.html", context), "text/html"
+            )
         message.send()
+        # The member's access log shows the e-mail (portal.pages.access_log): never the address.
+        audit.record(
+            "notice.email_sent",
+            target=head,
+            target_label=str(head),
+            detail={"notices": len(links.get(head.pk, []))},
+        )
         sent += 1
     return sent

@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from members.access import get_member_for_staff
+from notices import explanation, services
 from notices import render as renderer
-from notices import services
 from notices.access import get_notice_for_member, get_notice_for_staff
 from notices.models import Notice
 from notices.verification import public_id_from
@@ -28,7 +28,11 @@ def _pdf_response(notice: Notice, *, inline: bool = False) -> FileResponse:
 @role_required(Role.MEMBER)
 @require_GET
 def member_notice(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_notice_for_member(request, pk)
+    notice = get_notice_for_member(request, pk, for_page=True)
+    # The layout greets the member by the linked insured person's name (portal.pages.context);
+    # the notice has that person loaded already.
+    holder = notice.member if notice.member.account_id == request.user.pk else notice.member.insured
+    request.user._portal_display_name = holder.name
     audit.record(
         "notice.view",
         request=request,
@@ -48,7 +52,7 @@ def member_notice(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.MEMBER)
 @require_GET
 def member_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = get_notice_for_member(request, pk)
+    notice = get_notice_for_member(request, pk, for_download=True)
     audit.record(
         "notice.download",
         request=request,
@@ -57,6 +61,25 @@ def member_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         detail={"notice_id": notice.pk, "version": notice.version},
     )
     return _pdf_response(notice, inline=True)  # opens in the phone's viewer
+
+
+@role_required(Role.MEMBER)
+@require_GET
+def member_notice_explanation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The notice explained in the member's language, one page, made on request (nothing
+    personal beyond the name, which the member already sees)."""
+    notice = get_notice_for_member(request, pk)
+    audit.record(
+        "notice.explanation_download",
+        request=request,
+        target=notice.member,
+        target_label=str(notice.member),
+        detail={"notice_id": notice.pk, "language": request.LANGUAGE_CODE},
+    )
+    response = HttpResponse(explanation.render_explanation(notice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{explanation.filename(notice)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @role_required(*STAFF_ROLES)

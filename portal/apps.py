@@ -8,9 +8,12 @@ AUDIT_ACTIONS = {
     "auth.session_expired": "無操作・時間切れによるログアウト",
     "auth.mfa_activated": "二段階認証の設定",
     "auth.mfa_deactivated": "二段階認証の解除",
+    "account.language": "表示言語の変更",
     "insurer.update": "保険者情報の変更",
     "audit.view": "監査ログの閲覧",
     "audit.export": "監査ログのCSV出力",
+    "access_log.csv": "加入者によるアクセス記録のCSV出力",
+    "access_log.pdf": "加入者によるアクセス記録のPDF出力",
     "storage.orphans_removed": "記録のないPDFファイルの削除",
     "keys.refused": "暗号鍵の不一致による処理の停止",
     "keys.mfa_rotate": "二段階認証の暗号鍵の更新",
@@ -25,7 +28,7 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from portal import audit, checks, database_roles, sessions, signals  # noqa: F401
+        from portal import audit, checks, database_roles, languages, sessions, signals  # noqa: F401
 
         audit.register_actions(AUDIT_ACTIONS)
         from portal.keys import core as keys

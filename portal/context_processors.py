@@ -9,7 +9,7 @@ from portal.roles import ROLE_LABELS, primary_role
 def portal(request: HttpRequest) -> dict[str, object]:
     role = primary_role(getattr(request, "user", None))
     return {
-        "insurer": Insurer.current(),
+        "insurer": Insurer.for_pages(),  # a per-process copy: no query per page
         "current_role": role,
         "current_role_label": ROLE_LABELS.get(role, "") if role else "",
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -22,6 +23,14 @@ _ALLOWED_PREFIXES = (
 )
 
 
+def _has_totp(user: Any) -> bool:
+    # Loaded with the user by portal.auth_backends; any other user object asks.
+    loaded = getattr(user, "_portal_has_totp", None)
+    if loaded is not None:
+        return loaded
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
 class RequireMFAMiddleware:
     """Employer and staff accounts reach nothing until a TOTP authenticator is active.
 
@@ -37,9 +46,7 @@ class RequireMFAMiddleware:
             user.is_authenticated
             and not request.path.startswith(_ALLOWED_PREFIXES)
             and needs_mfa(user)
-            and not Authenticator.objects.filter(
-                user_id=user.pk, type=Authenticator.Type.TOTP
-            ).exists()
+            and not _has_totp(user)
         ):
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pgtrigger
@@ -48,9 +49,38 @@ class Insurer(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        forget_page_copy()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        forget_page_copy()
+        return super().delete(*args, **kwargs)
+
     @classmethod
     def current(cls) -> Insurer | None:
         return cls.objects.filter(pk=1).first()
+
+    @classmethod
+    def for_pages(cls) -> Insurer | None:
+        """The insurer as every page's header and footer show it: a copy per process, read
+        again after _PAGE_COPY_SECONDS, so that pages cost no query for it. A save in this
+        process drops the copy at once; other processes show an edit within the minute.
+        Documents (notices, certificates, e-mails) read current(), never this copy."""
+        now = time.monotonic()
+        copy = _page_copy.get("insurer")
+        if copy is None or now - copy[0] >= _PAGE_COPY_SECONDS:
+            copy = _page_copy["insurer"] = (now, cls.current())
+        return copy[1]
+
+
+_PAGE_COPY_SECONDS = 60
+_page_copy: dict[str, tuple[float, Insurer | None]] = {}
+
+
+def forget_page_copy() -> None:
+    """Drop this process's copy of the insurer (after an edit; tests between cases)."""
+    _page_copy.clear()
 
 
 # The one definition of "a full My Number" in free text: twelve digits, half- or full-width,
@@ -196,3 +226,23 @@ class KeyCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.setting} {self.key_id}".strip()
+
+
+class LanguagePreference(models.Model):
+    """The language a member chose for the member pages and the e-mails (portal.languages).
+    No row: Japanese for e-mails, the browser's language for pages."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="language_preference",
+    )
+    language = models.CharField("言語", max_length=8, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "表示言語"
+
+    def __str__(self) -> str:
+        return self.language

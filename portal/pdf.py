@@ -38,6 +38,9 @@ FONT_FILES = (
     Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf"),
     Path("/usr/share/fonts/truetype/ipamj/ipamjm.ttf"),
 )
+# Documents in a member's language (the notice's explanation): DejaVu Sans first for Latin
+# text with Vietnamese and Portuguese diacritics, which IPAex lacks; the Japanese fonts after.
+MEMBER_LANGUAGE_FONTS = (Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), *FONT_FILES)
 
 
 @dataclass(frozen=True)
@@ -105,21 +108,21 @@ def _is_static_file(url: str) -> bool:
 
 
 @functools.cache
-def _covered_codepoints() -> frozenset[int]:
+def _covered_codepoints(fonts: tuple[Path, ...] = FONT_FILES) -> frozenset[int]:
     covered: set[int] = set()
-    for path in FONT_FILES:
+    for path in fonts:
         if path.exists():
             covered |= set(TTFont(path, lazy=True).getBestCmap())
     return frozenset(covered)
 
 
-def missing_glyphs(texts: Iterable[str]) -> set[str]:
-    covered = _covered_codepoints()
+def missing_glyphs(texts: Iterable[str], fonts: tuple[Path, ...] = FONT_FILES) -> set[str]:
+    covered = _covered_codepoints(fonts)
     return {ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in covered}
 
 
-def check_glyphs(texts: Iterable[str]) -> None:
-    missing = missing_glyphs(texts)
+def check_glyphs(texts: Iterable[str], fonts: tuple[Path, ...] = FONT_FILES) -> None:
+    missing = missing_glyphs(texts, fonts)
     if missing:
         raise MissingGlyph(missing)
 

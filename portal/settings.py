@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from portal.env import (
+    default_storage,
     env_bool,
     env_date,
     env_int,
@@ -65,9 +66,11 @@ MIDDLEWARE = [
     "portal.middleware.PrivacyHeadersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.languages.PortalLanguageMiddleware",  # after auth: staff and employers get ja
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -97,7 +100,8 @@ TEMPLATES = [
                 "portal.context_processors.portal",
                 "portal.pages.context.member_name",
             ],
-            "builtins": ["portal.templatetags.wareki"],
+            # i18n everywhere: member templates mark their text without a {% load %} each.
+            "builtins": ["portal.templatetags.wareki", "django.templatetags.i18n"],
         },
     },
 ]
@@ -127,7 +131,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # pgtrigger's ignore check reads this setting inside an exception block; left unset, every
 # guarded write aborts a subtransaction whose cost grows with what the transaction has written
 # (audit inserts ten times slower by 60,000 rows in one import). An empty list ignores nothing.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c pgtrigger.ignore={}"
+# Every migrate makes it the database's default (portal.database_roles); the startup parameter
+# covers a database whose owner may not (check --deploy warns behind a pooler, portal.W011).
+# DATABASE_POOLER=session|transaction: DATABASE_URL is a PgBouncer (README "Behind PgBouncer").
+DATABASE_POOLER = env_str("DATABASE_POOLER", "none")
+if DATABASE_POOLER not in {"none", "session", "transaction"}:
+    raise ImproperlyConfigured("DATABASE_POOLER must be none, session or transaction")
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+if DATABASE_POOLER == "none":
+    _options["options"] = "-c pgtrigger.ignore={}"  # PgBouncer refuses this startup parameter
+if DATABASE_POOLER == "transaction":
+    # Each transaction may run on another server connection: nothing may outlive one. psycopg
+    # would prepare a statement on one server and execute it on another (off by Django's
+    # default; pinned here), and QuerySet.iterator() outside a transaction fetches from a WITH
+    # HOLD cursor that only the server which declared it holds.
+    _options["prepare_threshold"] = None
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = os.environ.get("REDIS_URL", "")
@@ -160,9 +179,10 @@ TASKS = {
     }
 }
 
+# Django's and allauth's backends, loading each request's user with its roles in one query.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "portal.auth_backends.PortalModelBackend",
+    "portal.auth_backends.PortalAuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -229,8 +249,13 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Member pages speak four languages (portal.languages picks one per request); staff and
+# employer pages, the notices and the 資格確認書 stay Japanese. Each language is named in itself.
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", "日本語")]
+LANGUAGES = [("ja", "日本語"), ("en", "English"), ("pt-br", "Português"), ("vi", "Tiếng Việt")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
@@ -239,8 +264,13 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Stored PDFs: on an S3-compatible object store when OBJECT_STORE_BUCKET is set (OBJECT_STORE_*,
+# portal.env.default_storage), else under MEDIA_ROOT, which then must be one disk every web
+# process and worker shares: MEDIA_ROOT_SHARED=1 says so to `check --deploy` (portal.checks).
+OBJECT_STORE_BUCKET = env_str("OBJECT_STORE_BUCKET", "")
+MEDIA_ROOT_SHARED = env_bool("MEDIA_ROOT_SHARED", False)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": default_storage(),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

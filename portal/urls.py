@@ -24,6 +24,7 @@ members_area = [
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
+    path("language/", views.set_language, name="set_language"),
     path("home/no-role/", views.no_role, name="no_role"),
     path("staff/", staff_pages.staff_home, name="staff_home"),
     path("staff/insurer/", views.insurer_edit, name="insurer_edit"),

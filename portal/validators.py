@@ -11,10 +11,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 from portal.models import contains_full_number
 
-FULL_NUMBER_MESSAGE = (
+FULL_NUMBER_MESSAGE = gettext_noop(
     "12桁の数字(マイナンバーの形)は入力できません。マイナンバーはウェブではお受けしていません。"
     "入力された内容は保存も表示もしていません。"
 )
@@ -23,7 +24,7 @@ FULL_NUMBER_MESSAGE = (
 def refuse_full_number(value: Any) -> None:
     """Django validator: refuses a value holding anything shaped like a full My Number."""
     if isinstance(value, str) and contains_full_number(value):
-        raise ValidationError(FULL_NUMBER_MESSAGE, code="full_number")
+        raise ValidationError(gettext(FULL_NUMBER_MESSAGE), code="full_number")
 
 
 class RefusesFullNumbers(forms.BaseForm):
@@ -57,5 +58,5 @@ class RefusesFullNumbers(forms.BaseForm):
         for name in refused:
             if self._errors is not None:
                 self._errors.pop(name, None)  # "required" for the blank field says nothing useful
-            self.add_error(name, self.refusal_message)
+            self.add_error(name, gettext(self.refusal_message))
             self.cleaned_data.pop(name, None)

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from portal import audit, health, services
+from portal import audit, health, languages, services
 from portal.forms import AuditFilterForm, InsurerForm
 from portal.keys import system as key_checks
 from portal.models import Insurer
@@ -21,6 +27,39 @@ def landing(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(home_url(request.user))
     return render(request, "portal/landing.html")
+
+
+@csrf_exempt
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch. The public pages may be cached, so their switch carries no
+    per-visitor CSRF token: an anonymous choice only sets the cookie. A signed-in account's
+    choice is stored, so it must pass the CSRF check."""
+    if request.user.is_authenticated:
+        refused = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, None, (), {})
+        if refused is not None:
+            return refused
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("landing")
+    response = redirect(next_url)
+    language = request.POST.get("language", "")
+    if language not in languages.CODES:
+        messages.error(request, gettext("表示する言語を一覧から選んでください。"))
+        return response
+    if request.user.is_authenticated:
+        languages.remember(request, language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
 
 
 @login_required

@@ -1,9 +1,12 @@
-"""和暦 (Japanese era) dates. Pure functions; the template filters wrap them."""
+"""和暦 (Japanese era) dates. Pure functions; the template filters wrap them (the *_localized
+ones read the active language)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import NamedTuple
+
+from django.utils import translation
 
 
 class Era(NamedTuple):
@@ -43,3 +46,23 @@ def format_wareki(day: date) -> str:
 def format_wareki_with_year(day: date) -> str:
     """令和6年12月2日 (2024年): the 西暦 helps members who think in it."""
     return f"{format_wareki(day)} ({day.year}年)"
+
+
+def _japanese() -> bool:
+    language = translation.get_language()
+    return language is None or language.startswith("ja")
+
+
+def format_wareki_localized(day: date) -> str:
+    """令和6年12月2日 in Japanese; in another language the 西暦 first, the 和暦 beside it
+    (2024-12-02 (令和6年12月2日)): the member reads the date, the clinic's papers say 和暦."""
+    if _japanese():
+        return format_wareki(day)
+    return f"{day.isoformat()} ({format_wareki(day)})"
+
+
+def format_wareki_with_year_localized(day: date) -> str:
+    """令和6年12月2日 (2024年) in Japanese; 2024-12-02 (令和6年12月2日) in another language."""
+    if _japanese():
+        return format_wareki_with_year(day)
+    return format_wareki_localized(day)

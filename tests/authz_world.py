@@ -269,7 +269,12 @@ _TAKES: dict[str, tuple[str, ...]] = {
         "eligibility:employer_person",
         "eligibility:employer_apply",
     ),
-    "notice": ("notices:member_notice", "notices:member_notice_pdf", "notices:staff_notice_pdf"),
+    "notice": (
+        "notices:member_notice",
+        "notices:member_notice_pdf",
+        "notices:member_notice_explanation",
+        "notices:staff_notice_pdf",
+    ),
     # The spouse's: no case is open on them, so the member gets the report form.
     "spouse_notice": ("members:mismatch_report",),
     "certificate": (

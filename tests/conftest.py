@@ -7,11 +7,18 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import TransactionTestCase
+from django.utils import translation
 
 from portal import ratelimit
+from portal.dev.catalogs import compile_stale
 from portal.dev.demo import ensure_insurer
+from portal.models import forget_page_copy
 from portal.roles import Role
 from tests.personas import make_user
+
+# The message catalogs compiled if missing or stale (a clean clone has only the .po files),
+# before any test activates a language and Django reads the .mo files.
+compile_stale()
 
 # The suite runs as the portal runs: the owner role (DATABASE_OWNER_URL) creates and migrates
 # the test database, then every test connects as the portal's own role (DATABASE_URL), which
@@ -63,9 +70,24 @@ TransactionTestCase._fixture_teardown = _teardown_as_owner_past_the_audit_guard
 
 
 @pytest.fixture(autouse=True)
+def _japanese_after_each_test():
+    """A request leaves its language active in the thread (LocaleMiddleware never resets it);
+    code a later test calls outside a request must start from the default again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Personas are made by the dozen; production's slow hash would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_insurer_copy_from_another_test():
+    # Pages show a per-process copy of the insurer (Insurer.for_pages); a rolled-back test's
+    # insurer must not show on the next test's pages.
+    forget_page_copy()
 
 
 @pytest.fixture(autouse=True)

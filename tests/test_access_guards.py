@@ -184,6 +184,7 @@ ACCESS: dict[str, Access] = {
     "members:import_detail": Access(frozenset(STAFF), lambda w: [w.roster_import.pk]),
     "notices:member_notice": Access(frozenset({Role.MEMBER}), lambda w: [w.notice.pk]),
     "notices:member_notice_pdf": Access(frozenset({Role.MEMBER}), lambda w: [w.notice.pk]),
+    "notices:member_notice_explanation": Access(frozenset({Role.MEMBER}), lambda w: [w.notice.pk]),
     "notices:staff_notice_pdf": Access(frozenset(STAFF), lambda w: [w.notice.pk]),
     "notices:staff_issue": Access(frozenset(STAFF), lambda w: [w.insured.pk], ("post",)),
     "notices:verify": Access(
@@ -293,6 +294,14 @@ def _pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
+def _as_text(response) -> str:
+    """A page, a streamed export or a PDF, as the text a reader would see."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type") == "application/pdf":
+        return _pdf_text(body)
+    return body.decode(errors="replace")
+
+
 def test_no_page_and_no_log_line_holds_a_full_number(client, everyone, world, caplog):
     from tests.test_guards import ARGLESS_PATHS
 
@@ -300,17 +309,16 @@ def test_no_page_and_no_log_line_holds_a_full_number(client, everyone, world, ca
     pages: list[tuple[str, str]] = []
     for role, user in everyone.items():
         client.force_login(user)
-        for path in ARGLESS_PATHS:
-            pages.append((f"{role} {path}", client.get(path).content.decode(errors="replace")))
-        for name, access in ACCESS.items():
-            if role in access.allowed and "get" in access.methods:
-                url = reverse(name, args=access.args(world))
-                response = client.get(url)
-                if response.get("Content-Type") == "application/pdf":
-                    body = b"".join(response.streaming_content)
-                    pages.append((f"{role} {url}", _pdf_text(body)))
-                else:
-                    pages.append((f"{role} {url}", response.content.decode()))
+        urls = [
+            *ARGLESS_PATHS,
+            *(
+                reverse(name, args=access.args(world))
+                for name, access in ACCESS.items()
+                if role in access.allowed and "get" in access.methods
+            ),
+        ]
+        for url in urls:
+            pages.append((f"{role} {url}", _as_text(client.get(url))))
     client.force_login(everyone[Role.CLERK])
     search = client.get(reverse("members:staff_search"), {"q": "佐藤"}).content.decode()
     pages.append(("search", search))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from portal.roles import Role
@@ -114,7 +115,8 @@ def test_pages_carry_a_strict_content_security_policy(client, insurer):
 
 
 def _production_env() -> dict[str, str]:
-    database = settings.DATABASES["default"]
+    # The connection's own settings: during a test they name the test database.
+    database = connections["default"].settings_dict
     # Nothing from the developer's .env (already loaded into this process) may leak in.
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     env.update(
@@ -130,12 +132,16 @@ def _production_env() -> dict[str, str]:
         MYNUMBER_HMAC_KEY=settings.MYNUMBER_HMAC_KEY,
         MFA_SECRET_KEYS=settings.MFA_SECRET_KEYS,
         EMAIL_HOST="smtp.kenpo.example.jp",
+        # One machine here; on several, OBJECT_STORE_BUCKET instead (portal.W020).
+        MEDIA_ROOT_SHARED="1",
     )
     return env
 
 
-def test_check_deploy_passes_with_production_settings(django_db_setup):
-    # Against the test database (django_db_setup), whose keys are this process's settings.
+def test_check_deploy_passes_with_production_settings(db):
+    # Against the test database (which only `db` names in the connection's settings: with
+    # django_db_setup alone it still names the development database), whose keys are this
+    # process's settings.
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

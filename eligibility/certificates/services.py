@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from eligibility import certificate_rules
 from eligibility.certificates import layout
@@ -137,9 +138,10 @@ def render_pdf(snapshot: dict[str, Any]) -> bytes:
         pdf.check_glyphs(str(v) for v in snapshot.values() if isinstance(v, str))
     except pdf.MissingGlyph as error:
         raise MissingGlyph(error) from None
-    html = render_to_string(
-        "eligibility/certificates/document.html", {"c": document_context(snapshot)}
-    )
+    with translation.override("ja"):  # the 資格確認書 is Japanese whoever asks
+        html = render_to_string(
+            "eligibility/certificates/document.html", {"c": document_context(snapshot)}
+        )
     return pdf.render_document(html, Path(STYLESHEET))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext
+
 from eligibility.advice import advise
 from eligibility.rules import (
     LEGACY_CARD_END,
@@ -35,18 +37,18 @@ class GuideResult:
 def legacy_card_note(day: date) -> str:
     """What the legacy card is worth on `day`, in the letter's words."""
     if day <= LEGACY_CARD_END:
-        prefix = "" if day >= MYNA_HOKENSHO_START else "令和6年12月2日以降も、"
-        return (
-            f"{prefix}お手持ちの健康保険証は令和7年12月1日まで(券面の有効期限が先ならその日まで)"
+        prefix = "" if day >= MYNA_HOKENSHO_START else gettext("令和6年12月2日以降も、")
+        return prefix + gettext(
+            "お手持ちの健康保険証は令和7年12月1日まで(券面の有効期限が先ならその日まで)"
             "使えます。退職などで資格を失った日からは使えません。"
         )
     if day <= PROVISIONAL_MEASURE_END:
-        return (
+        return gettext(
             "健康保険証は令和7年12月1日で使えなくなりました。令和8年3月31日までは暫定的な"
             "取扱いとして、健康保険証をお持ちだった方は、医療機関がオンラインで資格を確認"
             "できれば、期限切れの健康保険証や資格情報のお知らせで受診できる場合があります。"
         )
-    return (
+    return gettext(
         "健康保険証は令和7年12月1日で使えなくなりました(暫定的な取扱いも令和8年3月31日で"
         "終わりました)。"
     )
@@ -66,39 +68,44 @@ def answer(card: str, registered: str, smartphone: str, day: date) -> GuideResul
         return GuideResult(None, "card")
     if card == "no":
         todo = _todo(day, has_card=False)
-        bring = "資格確認書をお持ちの方は、資格確認書だけで受診できます。"
-        return GuideResult(GuideAnswer(3, "マイナンバーカードをお持ちでない方", bring, todo), None)
+        bring = gettext("資格確認書をお持ちの方は、資格確認書だけで受診できます。")
+        return GuideResult(
+            GuideAnswer(3, gettext("マイナンバーカードをお持ちでない方"), bring, todo), None
+        )
     if not registered:
         return GuideResult(None, "registered")
     if registered != "yes":
         todo = _todo(day, has_card=True)
         if registered == "unknown":
             todo = (
-                "利用登録の有無は、マイナポータルや医療機関・薬局の窓口のカードリーダーで確認"
-                "できます。" + todo
+                gettext(
+                    "利用登録の有無は、マイナポータルや医療機関・薬局の窓口のカードリーダーで確認"
+                    "できます。"
+                )
+                + todo
             )
-        bring = (
+        bring = gettext(
             "利用登録が済むまでは、マイナンバーカードだけでは受診できません。"
             "資格確認書をお持ちの方は、資格確認書で受診してください。"
         )
-        title = "マイナンバーカードを健康保険証として利用登録してください"
+        title = gettext("マイナンバーカードを健康保険証として利用登録してください")
         return GuideResult(GuideAnswer(None, title, bring, todo), None)
     if not smartphone:
         return GuideResult(None, "smartphone")
     registered_on = day
     if smartphone == "yes":
         todo = _todo(day, has_card=True, registered_on=registered_on, has_smartphone=True)
-        bring = (
+        bring = gettext(
             "マイナ保険証(マイナンバーカード)。マイナ保険証が使えない医療機関や、システムが"
             "止まっているときは、スマートフォンのマイナポータルの資格情報画面もあわせて見せて"
             "ください。"
         )
-        title = "マイナンバーカードとスマートフォンをお持ちの方"
+        title = gettext("マイナンバーカードとスマートフォンをお持ちの方")
         return GuideResult(GuideAnswer(1, title, bring, todo), None)
     todo = _todo(day, has_card=True, registered_on=registered_on, has_smartphone=False)
-    bring = (
+    bring = gettext(
         "マイナ保険証(マイナンバーカード)と、資格情報のお知らせの切り取り部分(マイナ保険証が"
         "使えないときに、カードと一緒に見せます)。"
     )
-    title = "マイナンバーカードはあるが、スマートフォンをお持ちでない方"
+    title = gettext("マイナンバーカードはあるが、スマートフォンをお持ちでない方")
     return GuideResult(GuideAnswer(2, title, bring, todo), None)

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_noop
 
 from members.coverage import late_elderly_from
 from members.models import Member
@@ -184,9 +185,9 @@ class EligibilityCertificate(models.Model):
         if lost > self.valid_to + timedelta(days=1):
             return None
         reason = (
-            "75歳到達(後期高齢者医療へ移行)"
+            gettext_noop("75歳到達(後期高齢者医療へ移行)")
             if lost == late_elderly_from(member.birth_date)
-            else "資格喪失"
+            else gettext_noop("資格喪失")
         )
         return Lapse(reason, lost)
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from eligibility.access import get_certificate_record_for_staff
@@ -41,13 +42,17 @@ def set_smartphone(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_household_member_for_user(request.user, pk)
     form = SmartphoneForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "「持っている」か「持っていない」を選んでから保存してください。")
+        messages.error(
+            request, gettext("「持っている」か「持っていない」を選んでから保存してください。")
+        )
     else:
         has_smartphone = form.cleaned_data["has_smartphone"] == "yes"
         services.set_smartphone(
             person, has_smartphone, user=request.user, ip=audit.client_ip(request)
         )
-        messages.success(request, f"{person.name}さんの受診の際の案内を更新しました。")
+        messages.success(
+            request, gettext("%(name)sさんの受診の際の案内を更新しました。") % {"name": person.name}
+        )
     return redirect(reverse("members:home") + f"#person-{person.pk}")
 
 
@@ -94,7 +99,7 @@ def staff_registration(request: HttpRequest, pk: int) -> HttpResponse:
             except services.EligibilityRefused as refused:
                 form.add_error(None, refused.message)
             else:
-                messages.success(request, "マイナ保険証の利用登録の情報を保存しました。")
+                messages.success(request, gettext("マイナ保険証の利用登録の情報を保存しました。"))
                 return redirect(_back(member))
     else:
         form = RegistrationForm(initial=RegistrationForm.initial_for(registration), today=today)
@@ -118,7 +123,7 @@ def staff_legacy_card(request: HttpRequest, pk: int) -> HttpResponse:
             except services.EligibilityRefused as refused:
                 form.add_error(None, refused.message)
             else:
-                messages.success(request, "健康保険証の情報を保存しました。")
+                messages.success(request, gettext("健康保険証の情報を保存しました。"))
                 return redirect(_back(member))
     else:
         card = LegacyCard.objects.filter(member=member).first()
@@ -140,7 +145,7 @@ def staff_certificate_add(request: HttpRequest, pk: int) -> HttpResponse:
         except services.EligibilityRefused as refused:
             form.add_error(None, refused.message)
         else:
-            messages.success(request, "資格確認書を登録しました。")
+            messages.success(request, gettext("資格確認書を登録しました。"))
             return redirect(_back(member))
     elif request.method == "GET":
         _viewed(request, member, "certificate_add")
@@ -165,7 +170,7 @@ def staff_certificate_edit(request: HttpRequest, pk: int) -> HttpResponse:
             except services.EligibilityRefused as refused:
                 form.add_error(None, refused.message)
             else:
-                messages.success(request, "資格確認書の情報を保存しました。")
+                messages.success(request, gettext("資格確認書の情報を保存しました。"))
                 return redirect(_back(member))
     else:
         form = CertificateForm(initial=CertificateForm.initial_for(certificate), editing=True)

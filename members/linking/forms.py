@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from members.dates import parse_roster_date
 from members.models import Employer
@@ -22,25 +23,27 @@ def _roster_value[T](parse: Callable[[str], T], value: str) -> T:
 
 class LinkForm(RefusesFullNumbers, forms.Form):
     kigo = forms.CharField(
-        label="記号",
+        label=gettext_lazy("記号"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     bango = forms.CharField(
-        label="番号",
+        label=gettext_lazy("番号"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     birth_date = forms.CharField(
-        label="生年月日(被保険者本人)",
+        label=gettext_lazy("生年月日(被保険者本人)"),
         max_length=30,
-        help_text="例: 1985-04-01、昭和60年4月1日",
+        help_text=gettext_lazy("例: 1985-04-01、昭和60年4月1日"),
         widget=forms.TextInput(attrs={"autocomplete": "bday"}),
     )
     code = forms.CharField(
-        label="登録コード",
+        label=gettext_lazy("登録コード"),
         max_length=30,
-        help_text="当組合から郵送した「登録コードのお知らせ」に記載の12文字(例: ABCD-EFGH-JKMN)",
+        help_text=gettext_lazy(
+            "当組合から郵送した「登録コードのお知らせ」に記載の12文字(例: ABCD-EFGH-JKMN)"
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
@@ -58,23 +61,25 @@ class LinkForm(RefusesFullNumbers, forms.Form):
 
 class MailingListForm(forms.Form):
     employer = forms.ModelChoiceField(
-        label="事業所",
+        label=gettext_lazy("事業所"),
         queryset=Employer.objects.order_by("kigo"),
         required=False,
-        empty_label="全事業所",
+        empty_label=gettext_lazy("全事業所"),
     )
 
 
 class UnlinkForm(RefusesFullNumbers, forms.Form):
     reason = forms.CharField(
-        label="解除の理由",
+        label=gettext_lazy("解除の理由"),
         max_length=200,
-        help_text="監査記録に残ります(例: ご家族が誤って連携したため、ご本人から申し出)。",
+        help_text=gettext_lazy(
+            "監査記録に残ります(例: ご家族が誤って連携したため、ご本人から申し出)。"
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise forms.ValidationError("解除の理由を入力してください。")
+            raise forms.ValidationError(gettext("解除の理由を入力してください。"))
         return reason

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.crypto import salted_hmac
 from django.utils.timezone import localdate, localtime
+from django.utils.translation import gettext, gettext_noop
 
 from members.models import Employer, Member, RegistrationCode
 from portal import audit, ratelimit
@@ -30,7 +31,7 @@ from portal.wareki import format_wareki
 # No 0/O, 1/I/L: the code is typed from paper. 32 symbols x 12 = 60 bits.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
-REFUSED_MESSAGE = (
+REFUSED_MESSAGE = gettext_noop(
     "入力された内容では連携できませんでした。記号・番号・生年月日・登録コードをご確認ください。"
 )
 
@@ -38,10 +39,10 @@ REFUSED_MESSAGE = (
 def rate_limited_message(now: datetime) -> str:
     """The lockout says how long: the failure windows are fixed (portal.ratelimit), so the
     lock lifts when the current LINK_FAILURE_WINDOW_SECONDS window ends."""
-    return (
+    return gettext(
         "連携の失敗が続いたため、受付を一時停止しています。"
-        f"あと{minutes_until_unlocked(now)}分ほどたってから、もう一度お試しください。"
-    )
+        "あと%(minutes)s分ほどたってから、もう一度お試しください。"
+    ) % {"minutes": minutes_until_unlocked(now)}
 
 
 def minutes_until_unlocked(now: datetime) -> int:
@@ -55,7 +56,7 @@ class LinkRefused(Exception):
 
     def __init__(self, message: str = REFUSED_MESSAGE) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = gettext(message)  # raised in the member's request: their language
 
 
 class AlreadyLinked(Exception):
@@ -274,10 +275,19 @@ def _count_attempt(*idents: str) -> list[ratelimit.Attempt] | None:
 
 
 def _refused(user: object, ip: str | None, kigo: str, bango: str, reason: str) -> None:
+    # The insured person the typed 記号・番号 name, if any: the attempt then shows in that
+    # household's access log (portal.pages.access_log), whoever made it.
+    named = (
+        Member.objects.filter(kigo=kigo, bango=bango, relation=Member.Relation.SELF)
+        .only("pk", "kigo", "bango", "edaban", "name")
+        .first()
+    )
     audit.record(
         "member.link_refused",
         actor=user,
         ip=ip,
+        target=named,
+        target_label=str(named) if named else "",
         outcome=AuditEvent.Outcome.DENIED,
         detail={"kigo": kigo, "bango": bango, "reason": reason},
     )

@@ -9,11 +9,13 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from members.models import vault_columns
 from notices.mismatch.errors import StaleCase, WrongState
 from notices.models import MismatchCase, MismatchEvent
 from portal import audit
+from portal.languages import language_of
 from portal.models import AuditEvent, Insurer
 
 S = MismatchCase.Status
@@ -74,9 +76,18 @@ def notify_closed(case_pk: int) -> bool:
         "members:mismatch_member_case", args=[case.pk]
     )
     context = {"name": head.name, "insurer": Insurer.current(), "url": url}
-    EmailMessage(
-        subject=render_to_string("notices/mismatch/email/closed_subject.txt", context).strip(),
-        body=render_to_string("notices/mismatch/email/closed.txt", context),
-        to=[account.email],
-    ).send()
+    with translation.override(language_of(account)):  # the member's chosen language
+        message = EmailMessage(
+            subject=render_to_string("notices/mismatch/email/closed_subject.txt", context).strip(),
+            body=render_to_string("notices/mismatch/email/closed.txt", context),
+            to=[account.email],
+        )
+    message.send()
+    # The member's access log shows the e-mail (portal.pages.access_log): never the address.
+    audit.record(
+        "mismatch.email_sent",
+        target=case.member,
+        target_label=str(case.member),
+        detail={"case_id": case.pk},
+    )
     return True

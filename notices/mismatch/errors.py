@@ -3,6 +3,8 @@ holds a number beyond the last four digits, nor who else holds a number."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 
 class MismatchError(Exception):
     """Refused; `message` is shown to the person as is (never holds a number)."""
@@ -27,7 +29,7 @@ class WrongState(MismatchError):
 
 
 class CaseAlreadyOpen(MismatchError):
-    message = "この方については受付中の申出があります。結果をお待ちください。"
+    message = gettext_noop("この方については受付中の申出があります。結果をお待ちください。")
 
 
 class CheckIncomplete(MismatchError):

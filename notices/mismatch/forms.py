@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
 from members.models import Employer
 from members.validators import RosterValueError, parse_my_number
@@ -19,7 +20,7 @@ from notices.mismatch.rules import (
 from notices.models import MismatchCase
 from portal.validators import RefusesFullNumbers as SharedRefusal
 
-_TEXT_ERRORS = {"null_characters_not_allowed": "使用できない文字が含まれています。"}
+_TEXT_ERRORS = {"null_characters_not_allowed": gettext_lazy("使用できない文字が含まれています。")}
 REASON_MAX = 1000
 
 
@@ -44,25 +45,27 @@ class VersionForm(RefusesFullNumbers):
 
 class MismatchReportForm(RefusesFullNumbers):
     card_last4 = forms.CharField(
-        label="お手元のマイナンバーカードの下4桁",
+        label=gettext_lazy("お手元のマイナンバーカードの下4桁"),
         max_length=40,
         error_messages=_TEXT_ERRORS,
-        help_text="カード裏面の12桁の番号のうち、最後の4桁だけを入力してください(例: 1234)。",
+        help_text=gettext_lazy(
+            "カード裏面の12桁の番号のうち、最後の4桁だけを入力してください(例: 1234)。"
+        ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     contact = forms.CharField(
-        label="ご連絡先(電話番号またはメールアドレス)",
+        label=gettext_lazy("ご連絡先(電話番号またはメールアドレス)"),
         max_length=254,
         error_messages=_TEXT_ERRORS,
-        help_text="業務課から確認のご連絡をすることがあります。",
+        help_text=gettext_lazy("業務課から確認のご連絡をすることがあります。"),
     )
     comment = forms.CharField(
-        label="コメント(任意)",
+        label=gettext_lazy("コメント(任意)"),
         required=False,
         max_length=REASON_MAX,
         error_messages=_TEXT_ERRORS,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="マイナンバー(12桁)は入力しないでください。",
+        help_text=gettext_lazy("マイナンバー(12桁)は入力しないでください。"),
     )
 
     def clean_card_last4(self) -> str:
@@ -78,7 +81,7 @@ class MismatchReportForm(RefusesFullNumbers):
             raise forms.ValidationError(refused.message) from None
 
 
-MATCH_CHOICES = [("1", "一致"), ("0", "不一致")]
+MATCH_CHOICES = [("1", gettext_lazy("一致")), ("0", gettext_lazy("不一致"))]
 
 
 class CheckForm(VersionForm):
@@ -99,7 +102,7 @@ class CheckForm(VersionForm):
                 choices=MATCH_CHOICES,
                 coerce=lambda value: value == "1",
                 widget=forms.RadioSelect,
-                error_messages={"required": "一致・不一致を選んでください。"},
+                error_messages={"required": gettext("一致・不一致を選んでください。")},
             )
 
     def check_fields(self) -> list[forms.BoundField]:
@@ -111,9 +114,9 @@ class CheckForm(VersionForm):
 
 class ReasonForm(VersionForm):
     reason = forms.CharField(
-        label="理由",
+        label=gettext_lazy("理由"),
         max_length=REASON_MAX,
-        error_messages={**_TEXT_ERRORS, "required": "理由を入力してください。"},
+        error_messages={**_TEXT_ERRORS, "required": gettext_lazy("理由を入力してください。")},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -131,7 +134,7 @@ def _number_field(label: str) -> forms.CharField:
         label=label,
         max_length=40,
         strip=True,
-        error_messages={"required": "個人番号を入力してください。"},
+        error_messages={"required": gettext("個人番号を入力してください。")},
         # Masked, never rendered back, not offered to autofill.
         widget=forms.PasswordInput(
             render_value=False, attrs={"autocomplete": "off", "inputmode": "numeric"}
@@ -141,8 +144,8 @@ def _number_field(label: str) -> forms.CharField:
 
 class ProposeForm(VersionForm):
     full_number_exempt = ("number", "number_confirm")
-    number = _number_field("正しい個人番号(12桁)")
-    number_confirm = _number_field("確認のためもう一度")
+    number = _number_field(gettext_lazy("正しい個人番号(12桁)"))
+    number_confirm = _number_field(gettext_lazy("確認のためもう一度"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -155,7 +158,7 @@ class ProposeForm(VersionForm):
             except RosterValueError as error:
                 self.add_error(name, error.message)
         if len(parsed) == 2 and parsed[0] != parsed[1]:
-            self.add_error("number_confirm", "2回入力した個人番号が一致しません。")
+            self.add_error("number_confirm", gettext("2回入力した個人番号が一致しません。"))
         # Only the parsed number goes on; the raw inputs leave cleaned_data.
         data.pop("number", None)
         data.pop("number_confirm", None)
@@ -166,14 +169,17 @@ class ProposeForm(VersionForm):
 
 class QueueFilterForm(SharedRefusal, forms.Form):
     STATUS_CHOICES = [
-        ("", "未完了すべて"),
+        ("", gettext_lazy("未完了すべて")),
         *[(status.value, status.label) for status in MismatchCase.Status],
-        ("closed", "完了すべて"),
+        ("closed", gettext_lazy("完了すべて")),
     ]
     employer = forms.ModelChoiceField(
-        queryset=Employer.objects.all(), label="事業所", required=False, empty_label="すべて"
+        queryset=Employer.objects.all(),
+        label=gettext_lazy("事業所"),
+        required=False,
+        empty_label=gettext_lazy("すべて"),
     )
-    status = forms.ChoiceField(label="状態", choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=gettext_lazy("状態"), choices=STATUS_CHOICES, required=False)
 
     def statuses(self) -> list[str]:
         chosen = self.cleaned_data.get("status", "") if self.is_valid() else ""

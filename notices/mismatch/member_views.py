@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from notices.access import get_notice_for_member
@@ -27,7 +28,7 @@ def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
         member=notice.member, status__in=MismatchCase.OPEN_STATUSES
     ).first()
     if open_case is not None:
-        messages.info(request, mismatch.CaseAlreadyOpen.message)
+        messages.info(request, gettext(mismatch.CaseAlreadyOpen.message))
         return redirect("members:mismatch_member_case", pk=open_case.pk)
     form = MismatchReportForm(request.POST or None, initial={"contact": request.user.email})
     if request.method == "POST" and form.is_valid():
@@ -51,10 +52,10 @@ def report(request: HttpRequest, notice_pk: int) -> HttpResponse:
             )
         except mismatch.CaseAlreadyOpen as refused:
             ratelimit.give_back(counted)  # only reports made count
-            messages.info(request, refused.message)
+            messages.info(request, gettext(refused.message))
             return redirect("members:home")
         messages.success(
-            request, "お申し出を受け付けました。業務課で確認し、結果をお知らせします。"
+            request, gettext("お申し出を受け付けました。業務課で確認し、結果をお知らせします。")
         )
         return redirect("members:mismatch_member_case", pk=case.pk)
     context = {"form": form, "record": notice, "person": notice.member}

@@ -11,13 +11,15 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext, gettext_noop
+
 from members.validators import fold_dashes
 from portal.models import contains_full_number
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9()\- ]+")
 
-FULL_NUMBER_REFUSED = (
+FULL_NUMBER_REFUSED = gettext_noop(
     "マイナンバー(12桁)はウェブではお受けしていません。入力された内容は保存も表示もしていません。"
     "番号の確認が必要な場合は、業務課からご本人確認のうえお伺いします。"
 )
@@ -43,7 +45,7 @@ def parse_last4(text: str) -> str:
     value = folded(text).replace(" ", "")
     if not re.fullmatch(r"[0-9]{4}", value):
         raise InputRefused(
-            "マイナンバーカードの裏面にある番号の、下4桁(数字4つ)を入力してください。"
+            gettext("マイナンバーカードの裏面にある番号の、下4桁(数字4つ)を入力してください。")
         )
     return value
 
@@ -59,7 +61,9 @@ def parse_contact(text: str) -> str:
             digits = "0" + digits
         if digits.startswith("0") and len(digits) in (10, 11):
             return value
-    raise InputRefused("連絡先は電話番号(例: 090-1234-5678)かメールアドレスを入力してください。")
+    raise InputRefused(
+        gettext("連絡先は電話番号(例: 090-1234-5678)かメールアドレスを入力してください。")
+    )
 
 
 # Open cases by age, for the supervisors' report: (label, from day, to day exclusive or None).

@@ -30,6 +30,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
     if household is not None:
         request.user._portal_display_name = household.insured.name  # the greeting's name
     notices = household_notices(household, today)
+    certificates = household_certificates(household)  # read once: the advice weighs them too
     context = {
         "household": household,
         "notices": notices,
@@ -37,10 +38,10 @@ def member_home(request: HttpRequest) -> HttpResponse:
         # One card per person: what to bring today, the notice, certificates and reports.
         "cards": person_cards(
             household,
-            household_advice(household, today),
+            household_advice(household, today, certificates),
             notices,
-            household_certificates(household),
-            household_cases(request.user),
+            certificates,
+            household_cases(request.user, household.people if household else None),
         ),
     }
     return render(request, "portal/pages/member_home.html", context)

@@ -3,9 +3,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from portal.wareki import format_wareki, format_wareki_with_year
+from portal.wareki import (
+    format_wareki,
+    format_wareki_localized,
+    format_wareki_with_year_localized,
+)
 
 register = template.Library()
 
@@ -18,16 +22,16 @@ def _as_date(value: date | datetime | None) -> date | None:
 
 @register.filter
 def wareki(value: date | datetime | None) -> str:
-    """{{ day|wareki }} -> 令和6年12月2日"""
+    """{{ day|wareki }} -> 令和6年12月2日 (other languages: 2024-12-02 (令和6年12月2日))"""
     day = _as_date(value)
-    return format_wareki(day) if day else ""
+    return format_wareki_localized(day) if day else ""
 
 
 @register.filter
 def wareki_year(value: date | datetime | None) -> str:
-    """{{ day|wareki_year }} -> 令和6年12月2日 (2024年)"""
+    """{{ day|wareki_year }} -> 令和6年12月2日 (2024年) (other languages: as |wareki)"""
     day = _as_date(value)
-    return format_wareki_with_year(day) if day else ""
+    return format_wareki_with_year_localized(day) if day else ""
 
 
 @register.filter
@@ -41,7 +45,7 @@ def wareki_datetime(value: datetime | None, precision: str = "") -> str:
         return wareki_year(value)
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     clock = "%H:%M:%S" if precision == "seconds" else "%H:%M"
-    return f"{format_wareki_with_year(local.date())} {local.strftime(clock)}"
+    return f"{format_wareki_with_year_localized(local.date())} {local.strftime(clock)}"
 
 
 @register.filter
@@ -50,5 +54,7 @@ def wareki_month(value: date | datetime | None) -> str:
     day = _as_date(value)
     if not day:
         return ""
-    text = format_wareki(day.replace(day=1))
-    return f"{text.removesuffix('1日')} ({day.year}年)"
+    text = format_wareki(day.replace(day=1)).removesuffix("1日")
+    if not (translation.get_language() or "ja").startswith("ja"):
+        return f"{day:%Y-%m} ({text})"
+    return f"{text} ({day.year}年)"

@@ -70,6 +70,19 @@ def journey(live_server, browser, request) -> Iterator[Journey]:
     yield from _walked(walk, request)
 
 
+@pytest.fixture
+def journey_en(live_server, browser, request) -> Iterator[Journey]:
+    """Once more in English, on a phone: a browser set to English (issue 17)."""
+    width, height = VIEWPORTS["phone"]
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="en-US", timezone_id="Asia/Tokyo"
+    )
+    context.set_default_timeout(5_000)
+    shots = f"{request.node.originalname.removeprefix('test_')}-en"
+    walk = Journey(context.new_page(), live_server.url, shots)
+    yield from _walked(walk, request)
+
+
 def _walked(walk: Journey, request) -> Iterator[Journey]:
     # The rate limits' counters live in the cache table, which the flush between transactional
     # tests leaves alone: every journey starts with none.

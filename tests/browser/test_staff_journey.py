@@ -14,13 +14,14 @@ from tests.mismatch_world import RIGHT_NUMBER, make_household, report
 from tests.personas import PASSWORD, current_totp, make_user
 
 
-def log_in(j: Journey, user, label: str) -> None:
+def log_in(j: Journey, user, label: str, words: tuple[str, str] = ("ログイン", "ログイン")) -> None:
+    """`words`: the landing's login link and the login button, as the browser's language says."""
     main = j.page.locator("main")
     j.go("/", f"{label}-landing")
-    j.follow(main.get_by_role("link", name="ログイン"), f"{label}-login")
+    j.follow(main.get_by_role("link", name=words[0]), f"{label}-login")
     j.fill(main.locator("#id_login"), user.email)
     j.fill(main.locator("#id_password"), PASSWORD)
-    j.follow(main.get_by_role("button", name="ログイン"), f"{label}-after-password")
+    j.follow(main.get_by_role("button", name=words[1]), f"{label}-after-password")
     if "/accounts/2fa/" in j.path():
         j.fill(main.locator("#id_code"), current_totp(user))
         j.follow(main.locator('button[type="submit"]'), f"{label}-home", shot=True)
@@ -81,3 +82,16 @@ def walk(j: Journey) -> None:
 
 def test_staff_journey(journey):
     walk(journey)
+
+
+def test_staff_pages_stay_japanese_in_an_english_browser(journey_en):
+    """The public pages follow the English browser; once signed in, the 業務課 works in
+    Japanese, with no language switch."""
+    base()
+    clerk = make_user("clerk@kenpo.example.jp", Role.CLERK)
+    log_in(journey_en, clerk, "clerk", words=("Log in", "Sign in"))
+    page = journey_en.page
+    assert "/staff/" in journey_en.path()
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.locator('button[name="language"]').count() == 0
+    assert "ログアウト" in page.locator("header").inner_text()
