@@ -79,7 +79,7 @@ def journey_en(live_server, browser, request) -> Iterator[Journey]:
     )
     context.set_default_timeout(5_000)
     shots = f"{request.node.originalname.removeprefix('test_')}-en"
-    walk = Journey(context.new_page(), live_server.url, shots)
+    walk = Journey(context.new_page(), live_server.url, shots, locale="en-US")
     yield from _walked(walk, request)
 
 

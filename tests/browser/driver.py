@@ -32,13 +32,21 @@ _FOCUS_SHOWN = """el => {
 
 
 class Journey:
-    def __init__(self, page, base_url: str, shots: str, *, keyboard: bool = False):
+    # The landing's login link and the login button, in the browser's language.
+    LOGIN_WORDS = {"ja-JP": ("ログイン", "ログイン"), "en-US": ("Log in", "Sign in")}
+
+    def __init__(
+        self, page, base_url: str, shots: str, *, keyboard: bool = False, locale: str = "ja-JP"
+    ):
         self.page = page
         self.base = base_url
         self.shots = shots
         self.keyboard = keyboard
+        self.locale = locale
+        self.login_words = self.LOGIN_WORDS[locale]
         self.visited: list[str] = []
         self.checked: set[str] = set()
+        self.languages: list[tuple[str, str | None, bool]] = []
         self._shot = 0
         page.on("framenavigated", self._navigated)
 
@@ -47,13 +55,14 @@ class Journey:
             self.visited.append(frame.url)
 
     def beside(self, who: str) -> Journey:
-        """A second person at another browser (a fresh context), same viewport and mode."""
+        """A second person at another browser (a fresh context), same viewport, mode and
+        language."""
         page = self.page.context.browser.new_context(
-            viewport=self.page.viewport_size, locale="ja-JP", timezone_id="Asia/Tokyo"
+            viewport=self.page.viewport_size, locale=self.locale, timezone_id="Asia/Tokyo"
         ).new_page()
         page.set_default_timeout(5_000)
         shots = f"{self.shots}-{who}"
-        return Journey(page, self.base, shots, keyboard=self.keyboard)
+        return Journey(page, self.base, shots, keyboard=self.keyboard, locale=self.locale)
 
     def leave(self) -> None:
         self.page.context.close()
@@ -81,6 +90,9 @@ class Journey:
         ]
         assert not found, f"axe on {label} ({path}):\n  " + "\n  ".join(found)
         self.checked.add(page.url)
+        # Each page's language and whether it offers the language switch (issue 17).
+        switch = page.locator('button[name="language"]').count() > 0
+        self.languages.append((path, page.locator("html").get_attribute("lang"), switch))
         if shot:
             self._shot += 1
             SCREENSHOTS.mkdir(exist_ok=True)
