@@ -26,11 +26,9 @@ docs/PERFORMANCE.md (other sections are left alone) unless --no-report.
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import platform
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -45,6 +43,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
+
+from _throwaway import portal_env
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -212,22 +212,14 @@ def _prepare_environment(media: Path, port: int, owner_url: str, app_url: str) -
     for name in ("REDIS_URL", "CONN_MAX_AGE", "WEB_CONCURRENCY", "DATABASE_AS_OWNER", "LOG_LEVEL"):
         os.environ.pop(name, None)
     os.environ.update(
-        {
-            "PORTAL_DOTENV": "",
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "DATABASE_OWNER_URL": owner_url,
-            "DATABASE_URL": app_url,
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "MYNUMBER_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
-            "MYNUMBER_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
-            "MFA_SECRET_KEYS": "m1:" + base64.b64encode(os.urandom(32)).decode(),
-            "MEDIA_ROOT": str(media),
-            "DEBUG": "0",
-            "BEHIND_TLS_PROXY": "1",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-        }
+        portal_env(
+            media,
+            plain_http=False,  # behind a pretend TLS proxy: production's HTTPS settings stay on
+            DATABASE_OWNER_URL=owner_url,
+            DATABASE_URL=app_url,
+            BEHIND_TLS_PROXY="1",
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+        )
     )
 
 

@@ -24,12 +24,10 @@ Then writes the section "## Notices" of docs/PERFORMANCE.md (other sections are 
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import os
 import platform
 import random
-import secrets
 import shutil
 import signal
 import socket
@@ -43,6 +41,7 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
+from _throwaway import portal_env
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,26 +63,7 @@ GIVEN = [("花子", "ハナコ"), ("太郎", "タロウ"), ("美咲", "ミサキ
 def _prepare_environment(media: Path) -> None:
     # Self-contained: no .env, throwaway keys, so the worker and gunicorn processes started
     # below read exactly what this process does.
-    os.environ.update(
-        {
-            "PORTAL_DOTENV": "",
-            "DATABASE_URL": f"{SERVER}/{DATABASE}",
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "MYNUMBER_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
-            "MYNUMBER_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
-            "MFA_SECRET_KEYS": "m1:" + base64.b64encode(os.urandom(32)).decode(),
-            "MEDIA_ROOT": str(media),
-            "DEBUG": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_COOKIES": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    os.environ.update(portal_env(media, DATABASE_URL=f"{SERVER}/{DATABASE}", LOG_LEVEL="WARNING"))
 
 
 def _admin(statement: sql.Composable) -> None:

@@ -19,12 +19,10 @@ of docs/SCALING.md (other sections are left alone).
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import http.client
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -40,6 +38,7 @@ from urllib.parse import urlencode
 import psycopg
 from _scaling_data import make_households
 from _scaling_report import section, write_section
+from _throwaway import portal_env
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,29 +87,18 @@ def _admin(statement: sql.Composable) -> None:
 def _prepare_environment(store_port: int) -> None:
     """What every process reads: one database, one bucket, throwaway keys."""
     os.environ.update(
-        {
-            "PORTAL_DOTENV": "",
-            "DATABASE_URL": f"{SERVER}/{DATABASE}",
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "MYNUMBER_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
-            "MYNUMBER_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
-            "MFA_SECRET_KEYS": "m1:" + base64.b64encode(os.urandom(32)).decode(),
-            "OBJECT_STORE_BUCKET": BUCKET,
-            "OBJECT_STORE_ENDPOINT_URL": f"http://127.0.0.1:{store_port}",
-            "OBJECT_STORE_REGION": "ap-northeast-1",
-            "OBJECT_STORE_ACCESS_KEY_ID": "bench",
-            "OBJECT_STORE_SECRET_ACCESS_KEY": "bench-secret",
-            "DEBUG": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_COOKIES": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "VERIFY_MAX_PER_IP": str(VERIFY_LIMIT),
-            "WEB_CONCURRENCY": "1",
-            "LOG_LEVEL": "WARNING",
-        }
+        portal_env(
+            None,  # each process gets a media directory of its own (_start)
+            DATABASE_URL=f"{SERVER}/{DATABASE}",
+            OBJECT_STORE_BUCKET=BUCKET,
+            OBJECT_STORE_ENDPOINT_URL=f"http://127.0.0.1:{store_port}",
+            OBJECT_STORE_REGION="ap-northeast-1",
+            OBJECT_STORE_ACCESS_KEY_ID="bench",
+            OBJECT_STORE_SECRET_ACCESS_KEY="bench-secret",
+            VERIFY_MAX_PER_IP=str(VERIFY_LIMIT),
+            WEB_CONCURRENCY="1",
+            LOG_LEVEL="WARNING",
+        )
     )
 
 

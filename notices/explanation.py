@@ -14,6 +14,9 @@ from notices.models import Notice
 from portal import pdf
 
 STYLESHEET = pdf.STATIC_DIR / "css" / "explanation-pdf.css"
+# Made on each request (a tenth of a second of CPU or more): a login gets this many an hour,
+# far more than anyone reads, and no one can keep a web worker busy with them.
+PER_HOUR = 30
 
 
 def render_explanation(notice: Notice) -> bytes:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -15,8 +17,19 @@ from notices.access import get_notice_for_member, get_notice_for_staff
 from notices.models import Notice
 from notices.verification import public_id_from
 from portal import audit, ratelimit
-from portal.responses import private_pdf
+from portal.responses import private_pdf, private_pdf_made
 from portal.roles import STAFF_ROLES, Role, role_required
+
+
+def _record(request: HttpRequest, action: str, notice: Notice, **detail: Any) -> None:
+    """A download of (or about) the notice, on the member's record."""
+    audit.record(
+        action,
+        request=request,
+        target=notice.member,
+        target_label=str(notice.member),
+        detail={"notice_id": notice.pk, **detail},
+    )
 
 
 def _pdf_response(notice: Notice, *, inline: bool = False) -> FileResponse:
@@ -53,13 +66,7 @@ def member_notice(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def member_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_notice_for_member(request, pk, for_download=True)
-    audit.record(
-        "notice.download",
-        request=request,
-        target=notice.member,
-        target_label=str(notice.member),
-        detail={"notice_id": notice.pk, "version": notice.version},
-    )
+    _record(request, "notice.download", notice, version=notice.version)
     return _pdf_response(notice, inline=True)  # opens in the phone's viewer
 
 
@@ -69,30 +76,20 @@ def member_notice_explanation(request: HttpRequest, pk: int) -> HttpResponse:
     """The notice explained in the member's language, one page, made on request (nothing
     personal beyond the name, which the member already sees)."""
     notice = get_notice_for_member(request, pk)
-    audit.record(
-        "notice.explanation_download",
-        request=request,
-        target=notice.member,
-        target_label=str(notice.member),
-        detail={"notice_id": notice.pk, "language": request.LANGUAGE_CODE},
-    )
-    response = HttpResponse(explanation.render_explanation(notice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{explanation.filename(notice)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    if not ratelimit.attempt(
+        "notice-explanation", str(request.user.pk), limit=explanation.PER_HOUR, window=3600
+    ):
+        return render(request, "429.html", status=429)
+    _record(request, "notice.explanation_download", notice, language=request.LANGUAGE_CODE)
+    content = explanation.render_explanation(notice)
+    return private_pdf_made(content, explanation.filename(notice), inline=True)
 
 
 @role_required(*STAFF_ROLES)
 @require_GET
 def staff_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_notice_for_staff(request, pk)
-    audit.record(
-        "notice.download",
-        request=request,
-        target=notice.member,
-        target_label=str(notice.member),
-        detail={"notice_id": notice.pk, "version": notice.version, "staff": True},
-    )
+    _record(request, "notice.download", notice, version=notice.version, staff=True)
     return _pdf_response(notice)
 
 

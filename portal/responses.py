@@ -6,7 +6,9 @@ import logging
 from collections.abc import Iterable
 
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.http import content_disposition_header
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +27,21 @@ def private_pdf(stored: FieldFile, filename: str, *, inline: bool = False) -> Fi
         # without the files): an error page, and a log line for the operators.
         logger.error("stored file missing: %s", stored.name)
         raise Http404(STORED_FILE_MISSING) from None
-    response = FileResponse(
-        opened,
-        content_type="application/pdf",
-        as_attachment=not inline,
-        filename=filename,
+    return _private(
+        FileResponse(
+            opened, content_type="application/pdf", as_attachment=not inline, filename=filename
+        )
     )
+
+
+def private_pdf_made(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A PDF made for this request (not stored), likewise never kept on the way."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    return _private(response)
+
+
+def _private[R: HttpResponseBase](response: R) -> R:
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -40,5 +51,4 @@ def private_csv(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
     proxy keeps a copy of: exports hold personal data."""
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _private(response)

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from notices import explanation
 from notices.mismatch import casework
 from notices.models import MismatchCase
 from portal.models import AuditEvent, LanguagePreference
@@ -240,3 +241,16 @@ def test_a_language_chosen_before_signing_in_is_kept_for_the_account(client, mem
     assert AuditEvent.objects.filter(action="account.language", actor=member).count() == 1
     home = client.get(reverse("members:home"), HTTP_ACCEPT_LANGUAGE="ja")
     assert _lang(home) == "vi"
+
+
+def test_explanations_are_limited_per_hour(client, household, member, monkeypatch):
+    # Each is laid out on request: a login cannot keep a web worker busy with them.
+    monkeypatch.setattr(explanation, "PER_HOUR", 1)
+    LanguagePreference.objects.create(user=member, language="en")
+    notice = issue(household["spouse"])
+    client.force_login(member)
+    url = reverse("notices:member_notice_explanation", args=[notice.pk])
+    assert client.get(url).status_code == 200
+    refused = client.get(url)
+    assert refused.status_code == 429 and refused.content.decode().count("<h1") == 1
+    assert AuditEvent.objects.filter(action="notice.explanation_download").count() == 1

@@ -208,7 +208,7 @@ def test_the_pdf_download_reads_as_the_page_and_is_logged(client, household, sup
     client.force_login(member)
     response = client.get(reverse("members:access_log_pdf"))
     assert response["Content-Type"] == "application/pdf"
-    body = b"".join(response.streaming_content)
+    body = response.content
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     joined = "".join(text.split())  # a cell's text may wrap onto several lines
     assert "アクセス記録" in text and "髙橋　花子 様のご家族" in text
@@ -322,7 +322,7 @@ def test_the_pdf_in_vietnamese_prints_its_labels_and_the_japanese_names(
     client.force_login(member)
     response = client.get(reverse("members:access_log_pdf"))
     assert response["Content-Type"] == "application/pdf"
-    body = b"".join(response.streaming_content)
+    body = response.content
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     assert "Nhật ký truy cập" in text  # Vietnamese diacritics, from DejaVu Sans
     assert "髙橋一郎" in "".join(text.split())  # the names as the roster has them

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -16,7 +14,7 @@ from portal import audit
 from portal.pages import access_log_export as export
 from portal.pages.access_log import AccessLog
 from portal.pagination import page_of
-from portal.responses import private_csv
+from portal.responses import private_csv, private_pdf_made
 from portal.roles import Role, role_required
 
 PER_PAGE = 50
@@ -64,11 +62,4 @@ def access_log_pdf(request: HttpRequest) -> HttpResponse:
     except export.CannotPrint:
         messages.error(request, export.cannot_print_message())
         return redirect("members:access_log")
-    response = FileResponse(
-        io.BytesIO(content),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=export.filename("pdf"),
-    )
-    response["Cache-Control"] = "private, no-store"  # personal data: no copy kept on the way
-    return response
+    return private_pdf_made(content, export.filename("pdf"))

@@ -1,0 +1,37 @@
+"""The environment every benchmark runs the portal in: throwaway keys (nothing of the
+developer's .env), a media directory of its own, DEBUG off, e-mails kept in memory. Each
+benchmark adds what is its own (the database, the bind address, a proxy or an object store)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+
+def _key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def portal_env(media: Path | None, *, plain_http: bool = True, **own: str) -> dict[str, str]:
+    """`media`: None where each process is given its own (or an object store holds the PDFs).
+    `plain_http`: served on loopback without a TLS proxy, so the HTTPS-only settings are
+    off (a benchmark behind a pretend proxy keeps them and says BEHIND_TLS_PROXY=1)."""
+    env = {
+        "PORTAL_DOTENV": "",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "MYNUMBER_KEYS": "k1:" + _key(),
+        "MYNUMBER_HMAC_KEY": _key(),
+        "MFA_SECRET_KEYS": "m1:" + _key(),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+    }
+    if media is not None:
+        env["MEDIA_ROOT"] = str(media)
+    if plain_http:
+        env.update(SECURE_SSL_REDIRECT="0", SECURE_COOKIES="0", SECURE_HSTS_SECONDS="0")
+    return env | own
