@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 POOLER_PORTS = range(6431, 6440)
@@ -189,15 +190,3 @@ def port_answers(port: int) -> bool:
         return True
     except OSError:
         return False
-
-
-def stop(*processes: subprocess.Popen) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

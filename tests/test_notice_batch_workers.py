@@ -20,6 +20,7 @@ from notices.batches import services as batches
 from notices.models import Notice, NoticeBatch, NoticeBatchItem
 from portal.dev.demo import ensure_insurer
 from tests.factories import make_employer, make_member
+from tests.processes import stop as _stop
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS = 60
@@ -63,18 +64,6 @@ def _start_worker(worker_id: str) -> subprocess.Popen:
     return subprocess.Popen(
         command, cwd=ROOT, env=_worker_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-
-
-def _stop(*workers: subprocess.Popen) -> None:
-    for worker in workers:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
 
 def _wait_until(condition, workers: list[subprocess.Popen], what: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from portal.models import AuditEvent
 from tests import notice_world
 from tests.notice_batch_world import run_all, start
 from tests.notice_world import NUMBERS, issue, pdf_text
+from tests.processes import stop as _stop
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "ap-northeast-1"
@@ -73,18 +73,6 @@ def _wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{what} did not start") from None
             time.sleep(0.1)
-
-
-def _stop(*processes: subprocess.Popen) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")
