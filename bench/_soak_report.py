@@ -318,21 +318,24 @@ The criteria, computed and printed; the script exits 1 if one fails:
 - **A web worker killed: gunicorn.** The master starts a new worker at once (well under a
   second here); the request in flight on the killed one gets no answer (the connection
   drops), the other worker serves everyone meanwhile.
-- **A task worker killed, or losing its database mid-task: the supervisor, then batch
-  resume.** django-tasks-db has no retries and no recovery of dead workers. A worker killed
-  mid-chunk leaves its task marked running for ever. A worker whose database goes away while
-  it runs a task either cannot record the failure and exits with status 1 (as it does when the
-  database refuses it while it looks for work), leaving its task marked running, or, when the
-  server is already back, records the task as failed and carries on. Nothing is lost: the state
-  is in the batch items, never in the queue. Items are issued ten to a transaction (`FOR UPDATE
-  SKIP LOCKED`, pending ones only), so the interrupted group rolls back and stays pending, the
-  other chunks go on, and the batch waits, unfinished, for its pending items. Its commits skip
-  waiting for the WAL flush (`synchronous_commit` off, only for this idempotent work): a fast
-  shutdown flushes them anyway, and in a crash the lost ones are simply pending again. The
-  shipped worker unit starts an exited worker again 5 s later, after `portal-resume.service`
-  (`manage.py resume_notice_batches`), so a worker that died brings its batch back by itself;
-  the soak's restarts do exactly that. A worker that carried on does not: its batch waits for
-  the next resume (the soak's "operator" step, when the timeline shows one).
+- **A task worker losing its database mid-chunk: it reconnects.** The batch engine
+  (`portal/batching/engine.py`, `reconnecting`) closes the broken connection and works the step
+  again after 1, 2, 4, 8 and 16 s, about half a minute in all, more than a restart or a managed
+  failover takes; every step is idempotent, so a step that half ran is simply run again. The
+  batch's print file is built the same way. The soak's
+  PostgreSQL restart shows it: the batch under way finished about ten seconds after the
+  restart, with no one resuming it. Only a longer outage fails the chunk; its items stay
+  pending for a resume (below).
+- **A task worker killed: the supervisor, then batch resume.** django-tasks-db has no retries
+  and no recovery of dead workers. A worker killed mid-chunk leaves its task marked running for
+  ever. Nothing is lost: the state is in the batch items, never in the queue. Items are issued
+  ten to a transaction (`FOR UPDATE SKIP LOCKED`, pending ones only), so the interrupted group
+  rolls back and stays pending, the other chunks go on, and the batch waits, unfinished, for its
+  pending items. Its commits skip waiting for the WAL flush (`synchronous_commit` off, only for
+  this idempotent work): a fast shutdown flushes them anyway, and in a crash the lost ones are
+  simply pending again. The shipped worker unit starts an exited worker again 5 s later, after
+  `portal-resume.service` (`manage.py resume_notice_batches`), so a worker that died brings its
+  batch back by itself; the soak's restarts do exactly that.
 - **Exactly once: the item lock and the unique constraint.** `resume_notice_batches` enqueues
   a chunk for every pending item of every running batch (and the print file of a finished
   batch that lacks it). Chunks enqueued twice, or run by two workers at once, meet the same
@@ -347,14 +350,13 @@ The criteria, computed and printed; the script exits 1 if one fails:
 ## What an operator does
 
 - **Run the task workers under a supervisor** that restarts them, as the shipped units do
-  (`deploy/systemd/portal-worker@.service`): a database restart or failover stops workers
-  that were busy.
-- **After a database restart or failover, and after any crash of a worker or the host, run
-  `manage.py resume_notice_batches`** (`make run` runs it before starting its worker; the
-  shipped worker unit before every start). It is idempotent and safe while workers run: run it
-  whenever in doubt. Staff can do the same for one batch with 再開 on its page
-  (`/staff/notice-batches/<id>/`). The sign of a batch that needs it: its progress stops while
-  items are pending and no worker is busy.
+  (`deploy/systemd/portal-worker@.service`): a worker that dies comes back, after a resume.
+- **After an outage of the database longer than half a minute, and after any crash of a
+  worker or the host, run `manage.py resume_notice_batches`** (`make run` runs it before
+  starting its worker; the shipped worker unit before every start). It is idempotent and safe
+  while workers run: run it whenever in doubt. Staff can do the same for one batch with 再開
+  on its page (`/staff/notice-batches/<id>/`). The sign of a batch that needs it: its
+  progress stops while items are pending and no worker is busy.
 - **Nothing to do for the web side**: gunicorn replaces its workers and the connections heal
   themselves. Point the load balancer's readiness probe at `/readyz` (503 while the database
   does not answer) and the liveness probe at `/healthz`.

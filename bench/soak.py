@@ -36,7 +36,6 @@ Exit status 1 if any fails. Writes docs/RELIABILITY.md (bench/_soak_report.py).
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import json
 import os
@@ -59,6 +58,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import _soak_checks as checks  # noqa: E402
 import _soak_load as load  # noqa: E402
 import _soak_report as report  # noqa: E402
+from _throwaway import portal_env  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -118,26 +118,13 @@ def prepare_environment(media: Path, socket_dir: Path) -> tuple[str, str]:
     for name in ("REDIS_URL", "DATABASE_AS_OWNER", "WEB_CONCURRENCY", "CONN_MAX_AGE"):
         os.environ.pop(name, None)  # the shipped defaults, not this shell's
     os.environ.update(
-        {
-            "PORTAL_DOTENV": "",
-            "DATABASE_URL": app_url,
-            "DATABASE_OWNER_URL": owner_url,
-            "DJANGO_SETTINGS_MODULE": "portal.settings",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "MYNUMBER_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
-            "MYNUMBER_HMAC_KEY": base64.b64encode(os.urandom(32)).decode(),
-            "MFA_SECRET_KEYS": "m1:" + base64.b64encode(os.urandom(32)).decode(),
-            "MEDIA_ROOT": str(media),
-            "DEBUG": "0",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_COOKIES": "0",
-            "SECURE_HSTS_SECONDS": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-            "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-            "LOG_LEVEL": "WARNING",
-            "GUNICORN_BIND": f"127.0.0.1:{HTTP_PORT}",
-        }
+        portal_env(
+            media,
+            DATABASE_URL=app_url,
+            DATABASE_OWNER_URL=owner_url,
+            LOG_LEVEL="WARNING",
+            GUNICORN_BIND=f"127.0.0.1:{HTTP_PORT}",
+        )
     )
     return owner_url, app_url
 

@@ -12,6 +12,7 @@ from django.tasks import task
 from notices import services
 from notices.batches import print_file
 from notices.batches import services as batches
+from portal.batching import engine
 
 
 @task(queue_name="notices")
@@ -21,7 +22,8 @@ def run_chunk_task(batch_id: int, item_ids: list[int]) -> dict[str, int]:
 
 @task(queue_name="notices")
 def build_print_file_task(batch_id: int) -> bool:
-    return print_file.build_print_file(batch_id)
+    # Idempotent, so worked again across a database restart, as the chunks are.
+    return bool(engine.reconnecting(print_file.build_print_file, batch_id, label="print file"))
 
 
 @task(queue_name="default")

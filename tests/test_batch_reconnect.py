@@ -11,18 +11,21 @@ import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
 
+from notices import tasks
+from notices.batches import print_file
 from notices.batches import services as batches
 from notices.models import Notice, NoticeBatch
+from portal.batching import engine
 from tests.test_notice_batch_workers import MEMBERS, roster  # noqa: F401 (the fixture)
 
 
-def _cut_the_connection_on_first_process(monkeypatch) -> list[int]:
-    """The first group's work has its own database connection terminated under it, as a
-    restart does; returns the list of backends cut (one)."""
+def _cut_once(monkeypatch, owner, name: str) -> list[int]:
+    """The first call of owner.name has its own database connection terminated under it, as
+    a restart does; returns the list of backends cut (one)."""
     cut: list[int] = []
-    process = batches.KIND.process
+    original = getattr(owner, name)
 
-    def process_once_cut(batch, items, context):
+    def once_cut(*args, **kwargs):
         if not cut:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_backend_pid()")
@@ -34,10 +37,14 @@ def _cut_the_connection_on_first_process(monkeypatch) -> list[int]:
             ) as other:  # fmt: skip
                 other.execute("SELECT pg_terminate_backend(%s)", [pid])
             cut.append(pid)
-        return process(batch, items, context)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(batches.KIND, "process", process_once_cut)
+    monkeypatch.setattr(owner, name, once_cut)
     return cut
+
+
+def _cut_the_connection_on_first_process(monkeypatch) -> list[int]:
+    return _cut_once(monkeypatch, batches.KIND, "process")
 
 
 def _start() -> NoticeBatch:
@@ -75,3 +82,19 @@ def test_without_reconnecting_the_chunk_fails_and_its_items_wait_for_a_resume(
     connection.close()
     assert batch.items.filter(status="pending").count() == MEMBERS
     assert not Notice.objects.exists()
+
+
+def test_the_print_file_is_built_again_once_the_database_answers(
+    roster,  # noqa: F811
+    monkeypatch,
+):
+    batch = _start()
+    for chunk in list(batches.pending_chunks(batch.pk)):
+        batches.run_chunk(batch.pk, chunk)
+    monkeypatch.setattr(engine, "RECONNECT_DELAYS", (0, 0))
+    # Cut while the notices are read for the file, after the batch row was read.
+    cut = _cut_once(monkeypatch, print_file, "print_order")
+    assert tasks.build_print_file_task.call(batch.pk) is True
+    assert len(cut) == 1
+    batch.refresh_from_db()
+    assert batch.print_file and batch.print_file_at

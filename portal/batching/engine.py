@@ -34,6 +34,8 @@ from portal import audit
 from portal.batching.models import DONE, FAILED, PENDING, Batch, BatchItem
 from portal.batching.progress import Progress, counts_by_status, measure
 
+logger = logging.getLogger(__name__)
+
 ERROR_LENGTH = 200  # BatchItem.error's max_length
 
 
@@ -55,6 +57,30 @@ class ChunkResult:
             "failed": self.failed,
             "untouched": self.untouched,
         }
+
+
+# Seconds between attempts at a step when the database is gone: about half a minute in all,
+# more than a restart or a managed failover takes.
+RECONNECT_DELAYS: tuple[float, ...] = (1, 2, 4, 8, 16)
+
+
+def reconnecting(
+    step: Any, *args: Any, delays: Sequence[float] | None = None, label: str = "task"
+) -> Any:
+    """Run an idempotent step of a task; if the database goes away (a restart, a failover),
+    reconnect and run it again after each of `delays`, then give up (the work stays pending
+    for a resume). Without this a task worker outlives a database restart with its task
+    failed and its batch stalled until someone resumes it (docs/RELIABILITY.md)."""
+    for delay in (*(RECONNECT_DELAYS if delays is None else delays), None):
+        try:
+            return step(*args)
+        except (OperationalError, InterfaceError):
+            if delay is None or connection.in_atomic_block:
+                raise
+            logger.warning("%s: the database is unavailable; again in %s s", label, delay)
+            connection.close()
+            time.sleep(delay)
+    return None
 
 
 def household_chunks(pending: QuerySet, size: int) -> Iterator[list[int]]:
@@ -95,9 +121,7 @@ class BatchKind[B: Batch, I: BatchItem]:
     item_deferred: tuple[str, ...] = ()  # columns of those never needed (the vault's)
     result_fields: tuple[str, ...] = ()  # what the work links an item to, saved with it
     problem_statuses: tuple[str, ...] = (FAILED,)  # listed for staff on the batch page
-    # Seconds between attempts at a step when the database is gone: about half a minute in
-    # all, more than a restart or a managed failover takes.
-    reconnect_delays: tuple[float, ...] = (1, 2, 4, 8, 16)
+    reconnect_delays: Sequence[float] = RECONNECT_DELAYS  # see reconnecting()
     # False: commits do not wait for the WAL flush (see _work); only for idempotent work.
     synchronous_commit = True
     result_class: type[ChunkResult] = ChunkResult
@@ -229,23 +253,7 @@ class BatchKind[B: Batch, I: BatchItem]:
         return result
 
     def _reconnecting(self, step: Any, *args: Any) -> Any:
-        """Run a step of a chunk; if the database goes away (a restart, a failover), reconnect
-        and run it again after RECONNECT_DELAYS, then give up (the items stay pending for a
-        resume). Every step is idempotent, so a step that half ran is simply run again. Without
-        this a worker outlives a database restart with its chunk failed and the batch stalled
-        until someone resumes it (docs/RELIABILITY.md)."""
-        for delay in (*self.reconnect_delays, None):
-            try:
-                return step(*args)
-            except (OperationalError, InterfaceError):
-                if delay is None or connection.in_atomic_block:
-                    raise
-                self.logger.warning(
-                    "%s: the database is unavailable; again in %s s", self.label, delay
-                )
-                connection.close()
-                time.sleep(delay)
-        return None
+        return reconnecting(step, *args, delays=self.reconnect_delays, label=self.label)
 
     def _run_group(self, batch: B, item_ids: list[int], context: Any, result: ChunkResult) -> None:
         try:
