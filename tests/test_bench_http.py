@@ -13,7 +13,12 @@ _PATH = Path(__file__).resolve().parent.parent / "bench" / "http_pages.py"
 _spec = importlib.util.spec_from_file_location("bench_http_pages", _PATH)
 bench = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = bench  # dataclasses look their module up while the class is built
-_spec.loader.exec_module(bench)
+# As when the script runs: its own folder first on the path, for its sibling modules.
+sys.path.insert(0, str(_PATH.parent))
+try:
+    _spec.loader.exec_module(bench)
+finally:
+    sys.path.remove(str(_PATH.parent))
 
 # `wrk -t2 -c8 -d5s --latency --timeout 10s -s count.lua` (the bench's script), with socket
 # errors and answers outside 200-299.
