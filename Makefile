@@ -24,7 +24,7 @@ endif
 help:
 	@echo "make run   - set up everything, load demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - set up everything, run the whole test suite"
-	@echo "make bench - set up everything, run every benchmark, rewrite docs/PERFORMANCE.md (~15 min)"
+	@echo "make bench - set up everything, run every benchmark, rewrite docs/PERFORMANCE.md (~12 min)"
 	@echo "make lint  - ruff"
 	@echo "make messages - refresh locale/*.po from the code and rewrite locale/STRINGS.md"
 
@@ -89,7 +89,7 @@ $(STAMP): $(VENV)/pyvenv.cfg pyproject.toml
 
 # Every benchmark in bench/ that writes docs/PERFORMANCE.md, each in a throwaway database of its
 # own (the postgres superuser creates and drops it), each rewriting only its own section. Sizes
-# are chosen so the whole run takes about 15 minutes on two cores; each script's --help shows
+# are chosen so the whole run takes about 12 minutes on two cores; each script's --help shows
 # how to measure more.
 bench: prepare bench-system
 	$(PY) bench/notices.py
