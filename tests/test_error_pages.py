@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
-from django.urls import reverse
+from django.urls import path, reverse
 
 from portal.models import AuditEvent
 from tests.factories import make_member
@@ -100,3 +100,20 @@ def test_the_404_and_500_pages_are_the_portals(client, insurer):
     assert "ページが見つかりません" in page and _one_h1(page) and 'lang="ja"' in page
     page = render_to_string("500.html")
     assert "エラーが発生しました" in page and _one_h1(page) and 'lang="ja"' in page
+
+
+def _fails(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("fails/", _fails)]  # for the test below only (pytest.mark.urls)
+
+
+@pytest.mark.urls(__name__)
+def test_the_500_page_speaks_the_visitors_language(client, insurer):
+    client.raise_request_exception = False
+    response = client.get("/fails/", headers={"accept-language": "en"})
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert 'lang="en"' in page and "An error occurred" in page and _one_h1(page)
+    assert "エラー" not in page

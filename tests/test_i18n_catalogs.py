@@ -34,6 +34,7 @@ MEMBER_TEMPLATES = [
     "403.html",
     "404.html",
     "429.html",
+    "500.html",
     "portal/_language_switch.html",
     "portal/_error_summary.html",
     "portal/_field.html",
