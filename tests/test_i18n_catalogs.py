@@ -59,6 +59,7 @@ MEMBER_TEMPLATES = [
     "allauth/elements/field.html",
     "allauth/elements/form.html",
     "account/reauthenticate.html",
+    "account/login.html",
     "mfa/reauthenticate.html",
     *sorted(
         str(path.relative_to(TEMPLATES))
