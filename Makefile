@@ -54,20 +54,26 @@ setup: prepare
 	@DATABASE_AS_OWNER=1 $(PY) manage.py migrate --no-input -v 0
 	@DATABASE_AS_OWNER=1 $(PY) manage.py createcachetable -v 0
 
-system:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+# $(call install,PACKAGES,what they are for): installs the missing ones as root, else names
+# them and stops. Services a package starts (pgbouncer, nginx) are disabled: tests run their own.
+define install
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
-			echo "Missing system packages. Install them (Debian names) and run make again:"; \
+			echo "Missing $(2). Install them (Debian names) and run make again:"; \
 			echo "  apt-get install" $$missing; \
 			exit 1; \
 		fi; \
-		echo "Installing system packages:" $$missing; \
+		echo "Installing $(2):" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		for service in pgbouncer nginx; do case " $$missing " in *" $$service "*) \
 			systemctl disable --now $$service >/dev/null 2>&1 || true;; esac; done; \
 	fi
+endef
+
+system:
+	$(call install,$(SYSTEM_PACKAGES),system packages)
 
 # The first python3.13, else 3.12, that actually runs (pyenv shims that are not active fail).
 $(VENV)/pyvenv.cfg:
@@ -103,17 +109,7 @@ BENCH_SEARCH_ROWS ?= 1000000
 BENCH_PACKAGES := wrk
 
 bench-system:
-	@missing=$$(for p in $(BENCH_PACKAGES); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
-			echo "Missing packages for the benchmarks. Install them (Debian names) and run make again:"; \
-			echo "  apt-get install" $$missing; \
-			exit 1; \
-		fi; \
-		echo "Installing packages for the benchmarks:" $$missing; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	$(call install,$(BENCH_PACKAGES),packages for the benchmarks)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

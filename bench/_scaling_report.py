@@ -8,6 +8,8 @@ import platform
 from datetime import date
 from pathlib import Path
 
+import _docs
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "SCALING.md"
 SECTION = "## Measured on this machine"
 VERIFY_LIMIT = 10
@@ -71,12 +73,4 @@ def section(results: dict, args: argparse.Namespace, command: str) -> str:
 
 def write_section(text: str) -> None:
     """Replace this script's section of docs/SCALING.md, leaving the others alone."""
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Scaling\n"
-    lines = current.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        DOC.write_text(current.rstrip("\n") + "\n\n" + text, encoding="utf-8")
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    DOC.write_text("".join(lines[:start]) + text + ("\n" + tail if tail else ""), encoding="utf-8")
+    _docs.write_section(DOC, text, "Scaling")

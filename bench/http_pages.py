@@ -44,6 +44,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+import _docs
 from _throwaway import portal_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,22 +162,8 @@ def parse_wrk(output: str) -> dict:
 # --- docs/PERFORMANCE.md -------------------------------------------------------------------------
 
 
-def replace_section(text: str, section: str) -> str:
-    """`text` with the "## " section that `section` starts with put in place of the one of the
-    same heading (up to the next "## " heading), or appended; every other line is kept as is."""
-    heading = section.splitlines()[0].rstrip()
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == heading), None)
-    if start is None:
-        return text.rstrip("\n") + "\n\n" + section
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    return "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-
-
 def write_section(section: str) -> None:
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    DOC.write_text(replace_section(current, section), encoding="utf-8")
+    _docs.write_section(DOC, section, "Performance")
 
 
 # --- the throwaway database and its data --------------------------------------------------------

@@ -40,6 +40,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import _docs
 import psycopg
 from _throwaway import portal_env
 from psycopg import sql
@@ -602,18 +603,7 @@ How to read it:
 
 def write_section(text: str) -> None:
     """Replace this benchmark's section of docs/PERFORMANCE.md, leaving the others alone."""
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    lines = current.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = "".join(lines[end:])
-        updated = "".join(lines[:start]) + text + ("\n" + tail if tail else "")
-    DOC.write_text(updated, encoding="utf-8")
+    _docs.write_section(DOC, text, "Performance")
 
 
 def main() -> None:

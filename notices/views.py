@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -80,8 +81,16 @@ def member_notice_explanation(request: HttpRequest, pk: int) -> HttpResponse:
         "notice-explanation", str(request.user.pk), limit=explanation.PER_HOUR, window=3600
     ):
         return render(request, "429.html", status=429)
+    try:
+        content = explanation.render_explanation(notice)
+    except renderer.MissingGlyph:
+        messages.error(
+            request,
+            gettext("この言語の説明をPDFにできませんでした。業務課にお問い合わせください。"),
+        )
+        return redirect("notices:member_notice", pk=notice.pk)
+    # Recorded once it is made: a refusal hands out nothing and records nothing.
     _record(request, "notice.explanation_download", notice, language=request.LANGUAGE_CODE)
-    content = explanation.render_explanation(notice)
     return private_pdf_made(content, explanation.filename(notice), inline=True)
 
 

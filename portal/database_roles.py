@@ -84,12 +84,18 @@ FROM pg_database d WHERE d.datname = current_database()
 """
 
 
+def _ignore_default_state(cursor: Any) -> tuple[str, bool, bool, bool]:
+    """The database's name, whether this role owns it and may set the parameter, and whether
+    the default is already there."""
+    cursor.execute(_DEFAULT_STATE_SQL, [IGNORE_SETTING, f"{IGNORE_SETTING}={IGNORE_DEFAULT}"])
+    return cursor.fetchone()
+
+
 def set_ignore_default(cursor: Any) -> bool:
     """Make pgtrigger.ignore the database's default, if not yet; False when this role may not:
     PostgreSQL lets only a superuser, or a role granted `SET ON PARAMETER pgtrigger.ignore`,
     store a setting that no loaded module declares."""
-    cursor.execute(_DEFAULT_STATE_SQL, [IGNORE_SETTING, f"{IGNORE_SETTING}={IGNORE_DEFAULT}"])
-    name, owner, may_set, done = cursor.fetchone()
+    name, owner, may_set, done = _ignore_default_state(cursor)
     if done:
         return True
     if not (owner and may_set):
@@ -153,8 +159,7 @@ def ignore_default_warnings(cursor: Any, pooler: str) -> list[Warning]:
     """Behind a pooler only the database's default sets pgtrigger.ignore: warn without it."""
     if pooler == "none":
         return []  # the startup parameter sets it (settings.py)
-    cursor.execute(_DEFAULT_STATE_SQL, [IGNORE_SETTING, f"{IGNORE_SETTING}={IGNORE_DEFAULT}"])
-    name, _owner, _may_set, done = cursor.fetchone()
+    name, _owner, _may_set, done = _ignore_default_state(cursor)
     if done:
         return []
     return [

@@ -50,5 +50,5 @@ def private_csv(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
     """A streamed CSV export (portal.services.spreadsheet_csv) as a download that no browser or
     proxy keeps a copy of: exports hold personal data."""
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return _private(response)

@@ -66,3 +66,11 @@ def format_wareki_with_year_localized(day: date) -> str:
     if _japanese():
         return format_wareki_with_year(day)
     return format_wareki_localized(day)
+
+
+def format_wareki_month_localized(day: date) -> str:
+    """令和6年12月 (2024年), for monthly totals; 2024-12 (令和6年12月) in another language."""
+    text = format_wareki(day.replace(day=1)).removesuffix("1日")
+    if _japanese():
+        return f"{text} ({day.year}年)"
+    return f"{day:%Y-%m} ({text})"

@@ -11,8 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -22,7 +21,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.processes import stop
+from tests.processes import stop, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 POOLER_PORTS = range(6431, 6440)
@@ -171,22 +170,3 @@ def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-
-
-def wait_until(condition: Callable[[], bool], *processes: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        for process in processes:
-            if process.poll() is not None:
-                raise AssertionError(f"{what}: exited {process.stderr.read().decode()[-3000:]}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-def port_answers(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False

@@ -162,7 +162,7 @@ Kept too.
 
 def test_rewriting_a_section_leaves_the_others_alone():
     new = "## Pages over HTTP\n\nNew figures.\n"
-    updated = bench.replace_section(DOC, new)
+    updated = bench._docs.replace_section(DOC, new)
     before, _, rest = DOC.partition("## Pages over HTTP")
     after = rest[rest.index("## Notices") :]
     assert updated == before + new + "\n" + after
@@ -170,9 +170,9 @@ def test_rewriting_a_section_leaves_the_others_alone():
 
 
 def test_the_last_section_and_a_missing_one():
-    last = bench.replace_section(DOC, "## Notices\n\nOther notices text.\n")
+    last = bench._docs.replace_section(DOC, "## Notices\n\nOther notices text.\n")
     assert last == DOC[: DOC.index("## Notices")] + "## Notices\n\nOther notices text.\n"
-    appended = bench.replace_section(DOC, "## Staff search\n\nSearch.\n")
+    appended = bench._docs.replace_section(DOC, "## Staff search\n\nSearch.\n")
     assert appended == DOC + "\n## Staff search\n\nSearch.\n"
 
 

@@ -29,13 +29,7 @@ CSS = Path(settings.BASE_DIR) / "static" / "css" / "portal.css"
 MACHINE_FILTER = re.compile(r"\|\s*(?:date|time)\s*:")
 
 # (template, the exact line's stripped text) -> why a machine format is right there.
-ALLOWED: dict[tuple[str, str], str] = {
-    # Compared with today's ISO string to decide what to show; never printed.
-    (
-        "portal/pages/member_home.html",
-        '{% if lapse and lapse.on|date:"Y-m-d" <= today_iso and not certificate.returned_on %}',
-    ): "comparison, not display",
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _machine_date_uses() -> list[tuple[str, str]]:

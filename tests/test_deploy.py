@@ -15,7 +15,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from django.test import Client
 from portal.env import read_dotenv
 from portal.models import AuditEvent
 from tests.personas import PASSWORD
+from tests.processes import database_url, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -123,12 +123,10 @@ def _service(unit: str, instance: str = "") -> tuple[list[str], dict[str, str]]:
 
 
 def _process_env(**extra: str) -> dict[str, str]:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "SECRET_KEY": settings.SECRET_KEY,
         "MYNUMBER_KEYS": settings.MYNUMBER_KEYS,
         "MYNUMBER_HMAC_KEY": settings.MYNUMBER_HMAC_KEY,
@@ -256,16 +254,6 @@ def _request(port: int, method: str, path: str, *, tls: bool = True, **headers: 
         connection.close()
 
 
-def _wait_for(condition, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + 60
-    while not condition():
-        if process.poll() is not None:
-            raise AssertionError(f"{what}: exited {process.stderr.read().decode()[-2000:]}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def gunicorn(transactional_db, tmp_path):
     """gunicorn from portal-web.service's ExecStart and Environment=, production settings."""
@@ -306,9 +294,7 @@ def gunicorn(transactional_db, tmp_path):
         yield process
     finally:
         notify.close()
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+        stop(process)
 
 
 @pytest.fixture

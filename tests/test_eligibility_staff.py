@@ -249,6 +249,7 @@ def test_the_list_page_filters_and_pages(client, demo, clerk, time_machine, monk
         ({"employer": "999999"}, "事業所の指定が正しくありません"),
         ({"day": "2025-02-30"}, "日付として正しくありません"),
         ({"page": "abc"}, "ページの指定が正しくない"),
+        ({"page": "²"}, "ページの指定が正しくない"),  # a digit to str.isdigit(), not a number
         ({"page": "999"}, "受診に使える書類がない加入者"),
     ],
 )

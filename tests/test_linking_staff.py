@@ -90,6 +90,8 @@ def test_a_clerk_unlinks_an_account(client, household, clerk, member):
     # A confirmation page first, and no unlinking without a reason.
     page = client.get(url).content.decode()
     assert "アカウントの連携を解除" in page and member.email in page
+    seen = AuditEvent.objects.get(action="member.view", detail__page="unlink_confirm")
+    assert seen.actor == clerk and seen.target_id == str(household.pk)
     refused = client.post(url, {"reason": " "})
     assert "解除の理由を入力してください。" in refused.content.decode()
     household.refresh_from_db()

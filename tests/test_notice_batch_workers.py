@@ -20,6 +20,7 @@ from notices.batches import services as batches
 from notices.models import Notice, NoticeBatch, NoticeBatchItem
 from portal.dev.demo import ensure_insurer
 from tests.factories import make_employer, make_member
+from tests.processes import database_url
 from tests.processes import stop as _stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,11 +41,9 @@ def roster(transactional_db, settings, tmp_path, monkeypatch):
 def _worker_env() -> dict[str, str]:
     """The subprocess sees the test database, the test's media directory and the same keys
     (the test process may have read them from .env, which the worker must not)."""
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return {
         **os.environ,
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "PORTAL_DOTENV": "",
         "DEBUG": "0",
         "SECRET_KEY": settings.SECRET_KEY,

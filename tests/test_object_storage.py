@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -40,6 +38,7 @@ from portal.models import AuditEvent
 from tests import notice_world
 from tests.notice_batch_world import run_all, start
 from tests.notice_world import NUMBERS, issue, pdf_text
+from tests.processes import database_url, free_port, port_answers, wait_until
 from tests.processes import stop as _stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,43 +47,22 @@ ACCESS = {
     "OBJECT_STORE_ACCESS_KEY_ID": "portal-test-key",
     "OBJECT_STORE_SECRET_ACCESS_KEY": "portal-test-secret",
 }
-TIMEOUT = 90
 WORKER = [sys.executable, "manage.py", "db_worker", "--queue-name", "notices",
           "--worker-id", "far-worker", "--interval", "0.1", "--no-startup-delay",
           "--no-reload", "--verbosity", "0"]  # fmt: skip
 household = notice_world.household
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"{what} exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} did not start") from None
-            time.sleep(0.1)
-
-
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [Path(sys.executable).with_name("moto_server"), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_for_port(port, server, "moto_server")
+        wait_until(lambda: port_answers(port), server, what="moto_server")
         yield f"http://127.0.0.1:{port}"
     finally:
         _stop(server)
@@ -290,11 +268,9 @@ def test_check_deploy_warns_about_media_on_one_machine(settings):
 
 def _process_env(media: Path, store: dict[str, str]) -> dict[str, str]:
     """A child on the test database, with its own media directory and this test's bucket."""
-    db = django_settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("OBJECT_STORE_")},
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(),
         "PORTAL_DOTENV": "",
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "0",
@@ -308,16 +284,6 @@ def _process_env(media: Path, store: dict[str, str]) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         **store,
     }
-
-
-def _wait_until(condition: Callable[[], bool], process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if process.poll() is not None:
-            raise AssertionError(f"exited: {process.stderr.read().decode()[-2000:]}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def test_a_worker_issues_and_another_machine_serves_the_download(
@@ -335,17 +301,17 @@ def test_a_worker_issues_and_another_machine_serves_the_download(
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_until(
+        wait_until(
             lambda: NoticeBatch.objects.filter(pk=batch.pk).exclude(print_file="").exists(),
             worker,
-            "the batch and its print file",
+            what="the batch and its print file",
         )
     finally:
         _stop(worker)
     notice = Notice.objects.get(batch=batch, member=household["insured"])
     assert notice.pdf.name in _keys(store_env)
 
-    port = _free_port()
+    port = free_port()
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:portal.gunicorn", "portal.wsgi"],
         cwd=ROOT,
@@ -358,7 +324,7 @@ def test_a_worker_issues_and_another_machine_serves_the_download(
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_for_port(port, web, "gunicorn")
+        wait_until(lambda: port_answers(port), web, what="gunicorn")
         client.force_login(member)  # a session in the database, which the web process reads
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}" + reverse("notices:member_notice_pdf", args=[notice.pk]),

@@ -37,17 +37,8 @@ from tests import notice_world, pgbouncer_world
 from tests.factories import make_employer, make_member
 from tests.notice_world import NUMBERS, pdf_text
 from tests.personas import PASSWORD
-from tests.pgbouncer_world import (
-    ROOT,
-    SERVER_PORTS,
-    child_env,
-    free_port,
-    port_answers,
-    run,
-    start,
-    stop,
-    wait_until,
-)
+from tests.pgbouncer_world import ROOT, SERVER_PORTS, child_env, free_port, run, start
+from tests.processes import port_answers, stop, wait_until
 from tests.test_guards import _production_env
 
 household = notice_world.household

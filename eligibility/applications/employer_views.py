@@ -161,7 +161,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
 def _returned_application(request: HttpRequest) -> CertificateApplication | None:
     """The returned application a 再申請 starts from (?again=pk), or None."""
     pk = request.GET.get("again", "")
-    if not pk.isdigit() or len(pk) > 12:
+    if not (pk.isascii() and pk.isdigit()) or len(pk) > 12:  # isdigit alone takes "²"
         return None
     previous = get_application_for_employer(request, int(pk))  # 404 outside the employer
     return previous if previous.status == CertificateApplication.Status.RETURNED else None

@@ -72,6 +72,14 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, "アカウントの連携を解除しました。")
         return redirect("members:staff_member", pk=member.pk)
+    # The confirmation shows the member and their login's e-mail: a staff view of personal data.
+    audit.record(
+        "member.view",
+        request=request,
+        target=member,
+        target_label=str(member),
+        detail={"page": "unlink_confirm"},
+    )
     context = {"member": member, "account": member.account, "form": form}
     return render(request, "members/linking/unlink_confirm.html", context)
 

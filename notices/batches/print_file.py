@@ -26,7 +26,7 @@ PAGES_PER_PART = 100
 
 def _number(text: str) -> tuple[int, str]:
     # 記号 and 番号 are digit strings: 2 before 10, and "007" still sorts as 7.
-    return (int(text), text) if text.isdigit() else (10**9, text)
+    return (int(text), text) if text.isascii() and text.isdigit() else (10**9, text)
 
 
 def print_order(snapshot: dict[str, Any]) -> tuple:

@@ -134,7 +134,7 @@ def _number_field(label: str) -> forms.CharField:
         label=label,
         max_length=40,
         strip=True,
-        error_messages={"required": gettext("個人番号を入力してください。")},
+        error_messages={"required": gettext_lazy("個人番号を入力してください。")},
         # Masked, never rendered back, not offered to autofill.
         widget=forms.PasswordInput(
             render_value=False, attrs={"autocomplete": "off", "inputmode": "numeric"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -15,12 +16,12 @@ from portal.roles import Role, role_required
 def pending_counts() -> dict[str, int]:
     """What waits for the office: open 下4桁相違 cases (and those awaiting approval), 資格確認書
     applications awaiting review, and number conflicts not yet resolved."""
-    cases = MismatchCase.objects.filter(status__in=MismatchCase.OPEN_STATUSES)
+    cases = MismatchCase.objects.filter(status__in=MismatchCase.OPEN_STATUSES).aggregate(
+        open_cases=Count("pk"),
+        cases_awaiting_approval=Count("pk", filter=Q(status=MismatchCase.Status.PENDING_APPROVAL)),
+    )
     return {
-        "open_cases": cases.count(),
-        "cases_awaiting_approval": cases.filter(
-            status=MismatchCase.Status.PENDING_APPROVAL
-        ).count(),
+        **cases,  # both case counts in one query
         "applications_to_review": CertificateApplication.objects.filter(
             status=CertificateApplication.Status.SUBMITTED
         ).count(),

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django import template
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from portal.wareki import (
-    format_wareki,
     format_wareki_localized,
+    format_wareki_month_localized,
     format_wareki_with_year_localized,
 )
 
@@ -52,9 +52,4 @@ def wareki_datetime(value: datetime | None, precision: str = "") -> str:
 def wareki_month(value: date | datetime | None) -> str:
     """{{ month|wareki_month }} -> 令和6年12月 (2024年), for monthly totals."""
     day = _as_date(value)
-    if not day:
-        return ""
-    text = format_wareki(day.replace(day=1)).removesuffix("1日")
-    if not (translation.get_language() or "ja").startswith("ja"):
-        return f"{day:%Y-%m} ({text})"
-    return f"{text} ({day.year}年)"
+    return format_wareki_month_localized(day) if day else ""
