@@ -358,8 +358,8 @@ The criteria, computed and printed; the script exits 1 if one fails:
   on its page (`/staff/notice-batches/<id>/`). The sign of a batch that needs it: its
   progress stops while items are pending and no worker is busy.
 - **Nothing to do for the web side**: gunicorn replaces its workers and the connections heal
-  themselves. Point the load balancer's readiness probe at `/readyz` (503 while the database
-  does not answer) and the liveness probe at `/healthz`.
+  themselves. Point the load balancer's readiness probe at `/readyz` (503 while the database,
+  or the object store where one is set, does not answer) and the liveness probe at `/healthz`.
 - Keep the daily `manage.py remove_orphan_pdfs`. Tasks of dead workers stay marked running in
   django-tasks-db's table: history, not work; `resume_notice_batches` never looks at them.
 """

@@ -16,9 +16,11 @@ from members.access import member_records
 from members.coverage import elderly_born_between, elderly_from, late_elderly_from
 from members.export import PERSON_COLUMNS, person_cells
 from members.models import Member
+from portal.pagination import keyset_rows
 from portal.services import spreadsheet_csv
 
 CHUNK = 2000
+ORDER = ("kigo", "bango", "edaban")  # unique (member_kigo_bango_edaban)
 
 
 def copay_missing(day: date) -> QuerySet[Member]:
@@ -29,7 +31,7 @@ def copay_missing(day: date) -> QuerySet[Member]:
         .enrolled_on(day)
         .filter(birth_date__gt=after, birth_date__lte=on_or_before, copay_rate="")
         .select_related("employer")
-        .order_by("kigo", "bango", "edaban")
+        .order_by(*ORDER)
     )
 
 
@@ -46,7 +48,8 @@ def csv_lines(members: QuerySet[Member]) -> Iterator[str]:
 
 
 def _rows(members: QuerySet[Member]) -> Iterator[list[object]]:
-    for member in members.iterator(chunk_size=CHUNK):
+    # Keyset pages, not iterator(): behind a transaction-mode pooler that reads it all at once.
+    for member in keyset_rows(members, ORDER, size=CHUNK):
         yield [
             *person_cells(member),
             elderly_from(member.birth_date).isoformat(),

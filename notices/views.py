@@ -18,7 +18,7 @@ from notices.access import get_notice_for_member, get_notice_for_staff
 from notices.models import Notice
 from notices.verification import public_id_from
 from portal import audit, ratelimit
-from portal.responses import private_pdf, private_pdf_made
+from portal.responses import open_pdf, private_pdf, private_pdf_made
 from portal.roles import STAFF_ROLES, Role, role_required
 
 
@@ -33,10 +33,16 @@ def _record(request: HttpRequest, action: str, notice: Notice, **detail: Any) ->
     )
 
 
-def _pdf_response(notice: Notice, *, inline: bool = False) -> FileResponse:
+def _pdf_response(
+    request: HttpRequest, notice: Notice, *, inline: bool = False, **detail: Any
+) -> FileResponse:
+    """The notice's PDF, its download recorded once the file is open: one that cannot be read
+    hands out nothing and records nothing (portal.responses.open_pdf)."""
+    opened = open_pdf(notice.pdf)
+    _record(request, "notice.download", notice, version=notice.version, **detail)
     # No 記号・番号 in the name: joined up they could look like a full number to any scanner.
     filename = f"shikaku-oshirase-{notice.member.edaban}-v{notice.version}.pdf"
-    return private_pdf(notice.pdf, filename, inline=inline)
+    return private_pdf(opened, filename, inline=inline)
 
 
 @role_required(Role.MEMBER)
@@ -67,8 +73,7 @@ def member_notice(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def member_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_notice_for_member(request, pk, for_download=True)
-    _record(request, "notice.download", notice, version=notice.version)
-    return _pdf_response(notice, inline=True)  # opens in the phone's viewer
+    return _pdf_response(request, notice, inline=True)  # opens in the phone's viewer
 
 
 @role_required(Role.MEMBER)
@@ -98,8 +103,7 @@ def member_notice_explanation(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def staff_notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_notice_for_staff(request, pk)
-    _record(request, "notice.download", notice, version=notice.version, staff=True)
-    return _pdf_response(notice)
+    return _pdf_response(request, notice, staff=True)
 
 
 @role_required(*STAFF_ROLES)

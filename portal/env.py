@@ -127,6 +127,8 @@ def default_storage() -> dict[str, Any]:
         raise ImproperlyConfigured(
             f"OBJECT_STORE_SSE must be one of {', '.join(OBJECT_STORE_SSE_VALUES)}, got {sse!r}"
         )
+    from botocore.config import Config  # only with a bucket: botocore loads slowly
+
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -145,5 +147,13 @@ def default_storage() -> dict[str, Any]:
             "object_parameters": {"ServerSideEncryption": sse} if sse else {},
             # A download larger than this (a batch's print file) spools to a temporary file.
             "max_memory_size": 8 * 1024 * 1024,
+            # boto's defaults (60 s to connect, 60 s per read, 5 tries) hold a web worker for
+            # minutes on a dead endpoint: a download fails within seconds instead (a 503 page,
+            # portal.responses). Standard retries: throttling and dropped connections, backed off.
+            "client_config": Config(
+                connect_timeout=5,
+                read_timeout=20,
+                retries={"mode": "standard", "total_max_attempts": 3},
+            ),
         },
     }

@@ -45,6 +45,10 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+# The log's order (AuditEvent.Meta.ordering), unique: the export walks it in keyset pages.
+AUDIT_ORDER = ("-at", "-id")
+
+
 def filter_audit_events(
     *,
     actor: str = "",
@@ -53,7 +57,7 @@ def filter_audit_events(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.all()
+    events = AuditEvent.objects.order_by(*AUDIT_ORDER)
     if actor:
         events = events.filter(actor_label__icontains=actor)
     if target:

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "portal.sessions.SessionLimitsMiddleware",
     "portal.middleware.RequireMFAMiddleware",
     "portal.keys.middleware.KeyCheckFailedMiddleware",
+    "portal.responses.StoredFileUnavailableMiddleware",  # a stored PDF unreadable: a 503 page
 ]
 
 if not DEBUG:

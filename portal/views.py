@@ -18,6 +18,7 @@ from portal import audit, health, languages, services
 from portal.forms import AuditFilterForm, InsurerForm
 from portal.keys import system as key_checks
 from portal.models import Insurer
+from portal.pagination import keyset_rows
 from portal.responses import private_csv
 from portal.roles import STAFF_ROLES, Role, home_url, role_required
 
@@ -92,7 +93,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     events = services.filter_audit_events(**filters)
     if request.GET.get("format") == "csv" and form.is_valid():
         audit.record("audit.export", request=request, detail={"filters": _jsonable(filters)})
-        return private_csv(services.audit_csv_rows(events.iterator()), "audit-log.csv")
+        # Keyset pages, not iterator(): behind a transaction-mode pooler that reads it all.
+        rows = keyset_rows(events, services.AUDIT_ORDER)
+        return private_csv(services.audit_csv_rows(rows), "audit-log.csv")
     audit.record("audit.view", request=request, detail={"filters": _jsonable(filters)})
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     # Only the form's fields, from its data: a refused value was blanked there, and nothing
@@ -128,9 +131,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
     }
     # Keys that do not match the stored data (portal.keys): names and kinds only, no secret.
     status["keys"], reasons = key_checks.readiness()
+    # The stored PDFs' object store, if there is one: a HEAD of its bucket, seconds at most.
+    store_problem = None
+    if settings.OBJECT_STORE_BUCKET:
+        store_problem = health.object_store_problem()
+        status["object_store"] = store_problem is None
     ready = all(status.values())
     if reasons:
         status["key_problems"] = reasons
+    if store_problem:
+        status["object_store_problem"] = store_problem
     return JsonResponse(status, status=200 if ready else 503)
 
 

@@ -35,6 +35,7 @@ MEMBER_TEMPLATES = [
     "404.html",
     "429.html",
     "500.html",
+    "503.html",
     "portal/_language_switch.html",
     "portal/_error_summary.html",
     "portal/_field.html",

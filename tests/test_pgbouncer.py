@@ -252,8 +252,8 @@ def test_gunicorn_through_the_pooler_signs_in_serves_limits_and_exports(
     assert pages == 1 and NUMBERS["insured"][-4:] in text and NUMBERS["insured"] not in text
     assert statuses == [200, 200, 200, 429]
     assert AuditEvent.objects.filter(action="notice.download", actor=member).count() == 1
-    # The export streams QuerySet.iterator(), outside any transaction, through the pooler:
-    # every event up to the export's own, newest first.
+    # The export reads keyset pages (portal.pagination.keyset_rows), outside any transaction,
+    # through the pooler: every event up to the export's own, newest first.
     records = list(csv.reader(exported.decode("utf-8-sig").splitlines()))
     assert len(records) == 1 + AuditEvent.objects.count()
     assert records[1][3] == "監査ログのCSV出力"

@@ -13,7 +13,7 @@ from eligibility.access import (
 from eligibility.certificates.services import pdf_filename
 from eligibility.models import EligibilityCertificate
 from portal import audit
-from portal.responses import private_pdf
+from portal.responses import open_pdf, private_pdf
 from portal.roles import STAFF_ROLES, Role, role_required
 
 
@@ -32,6 +32,8 @@ def member_certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def certificate_response(
     request: HttpRequest, certificate: EligibilityCertificate, who: str
 ) -> FileResponse:
+    opened = open_pdf(certificate.pdf)
+    # Recorded once the file is open: one that cannot be read hands out nothing.
     audit.record(
         "certificate.download",
         request=request,
@@ -40,7 +42,7 @@ def certificate_response(
         detail={"certificate_id": certificate.pk, "by": who},
     )
     # A member opens it in the phone's viewer; staff and employers keep a download to file.
-    return private_pdf(certificate.pdf, pdf_filename(certificate), inline=who == "member")
+    return private_pdf(opened, pdf_filename(certificate), inline=who == "member")
 
 
 @role_required(Role.EMPLOYER)

@@ -29,6 +29,7 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from members.models import Employer, EmployerUser
 from portal import audit
 from portal.models import Insurer
+from portal.pagination import keyset_rows
 from portal.roles import Role
 
 
@@ -160,7 +161,9 @@ def end_sessions(user: Any) -> int:
     decoded one by one (unexpired ones only): fine for a portal of this size, and it happens
     only on deactivation."""
     ended = []
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+    live = Session.objects.filter(expire_date__gt=timezone.now())
+    # Keyset pages, not iterator(): behind a transaction-mode pooler that reads every session.
+    for session in keyset_rows(live, ("pk",)):
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             ended.append(session.pk)
     Session.objects.filter(pk__in=ended).delete()

@@ -13,7 +13,7 @@ from notices.batches import services as batches
 from notices.batches.forms import BatchForm
 from notices.models import NoticeBatch
 from portal import audit
-from portal.responses import private_pdf
+from portal.responses import open_pdf, private_pdf
 from portal.roles import STAFF_ROLES, role_required
 
 PER_PAGE = 20
@@ -97,6 +97,8 @@ def batch_print(request: HttpRequest, pk: int) -> HttpResponse:
     if not batch.print_file:
         messages.error(request, "印刷用PDFはまだできていません。一括交付の完了後に作成されます。")
         return redirect("notices:batch_detail", pk=batch.pk)
+    opened = open_pdf(batch.print_file)
+    # Recorded once the file is open: one that cannot be read hands out nothing.
     audit.record(
         "notice.batch_print_download",
         request=request,
@@ -104,4 +106,4 @@ def batch_print(request: HttpRequest, pk: int) -> HttpResponse:
         target_label=str(batch),
         detail={"batch_id": batch.pk},
     )
-    return private_pdf(batch.print_file, f"shikaku-oshirase-batch-{batch.pk}.pdf")
+    return private_pdf(opened, f"shikaku-oshirase-batch-{batch.pk}.pdf")

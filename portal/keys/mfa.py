@@ -29,6 +29,7 @@ from django.conf import settings
 
 from portal.keys.core import ConfiguredKey, KeyCheckFailed, KeyConfigError, KeyFamily, KeyProblem
 from portal.keys.spec import parse_key_spec
+from portal.pagination import keyset_rows
 
 SETTING = "MFA_SECRET_KEYS"
 GROUP = "mfa"
@@ -166,7 +167,9 @@ def sealed_values(data: Mapping[str, Any]) -> list[str]:
 
 
 def _all_sealed():
-    for data in Authenticator.objects.order_by("pk").values_list("data", flat=True).iterator():
+    # Keyset pages, not iterator(): behind a transaction-mode pooler that reads every row.
+    rows = Authenticator.objects.values_list("pk", "data")
+    for _pk, data in keyset_rows(rows, ("pk",)):
         yield from sealed_values(data or {})
 
 

@@ -28,6 +28,7 @@ from django.db import models, transaction
 
 from portal import audit
 from portal.models import FULL_NUMBER_PATTERN, contains_full_number, mask_full_numbers
+from portal.pagination import keyset_rows
 
 ACTION = "data.mask_full_numbers"
 
@@ -186,8 +187,10 @@ def find() -> list[Finding]:
     """Every listed column and the pks of its rows holding a run (confirmed in Python)."""
     findings = []
     for column in COLUMNS:
-        rows = _candidates(column).order_by("pk").values_list("pk", column.name)
-        findings.append(Finding(column, [pk for pk, value in rows.iterator() if _holds(value)]))
+        rows = _candidates(column).values_list("pk", column.name)
+        # Keyset pages, not iterator(): behind a transaction-mode pooler that reads it all.
+        holding = [pk for pk, value in keyset_rows(rows, ("pk",)) if _holds(value)]
+        findings.append(Finding(column, holding))
     return findings
 
 

@@ -110,6 +110,8 @@ _MEMBER = Member._meta.label
 _APPLICATION = CertificateApplication._meta.label
 _USER = settings.AUTH_USER_MODEL
 # What a row needs, and nothing of who the actor is beyond the account id and role.
+# Newest first, unique: the CSV walks it in keyset pages (portal.pagination.keyset_rows).
+ORDER = ("-at", "-id")
 _COLUMNS = ("id", "at", "action", "actor_id", "actor_role", "outcome", "target_type", "target_id")
 
 
@@ -149,7 +151,7 @@ class AccessLog:
         return (
             AuditEvent.objects.filter(about, shown, action__in=list(MEMBER_LABELS))
             .only(*_COLUMNS)
-            .order_by("-at", "-id")
+            .order_by(*ORDER)
         )
 
     def rows(self, events: Iterable[AuditEvent]) -> Iterator[AccessRow]:
