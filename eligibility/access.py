@@ -3,12 +3,13 @@ for anything outside its reach (the employer's own people, the member's own hous
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from eligibility.models import CertificateApplication, EligibilityCertificate
 from members.employers import employer_of
+from members.households import household_members
 from members.models import Employer
 from portal.roles import STAFF_ROLES, roles_of
 
@@ -52,8 +53,8 @@ def get_certificate_for_member(request: HttpRequest, pk: int) -> EligibilityCert
     user = request.user
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    household = Q(member__account=user) | Q(member__insured__account=user)
-    return get_object_or_404(_certificates().filter(household), pk=pk)
+    household = household_members(user)
+    return get_object_or_404(_certificates().filter(member__in=household), pk=pk)
 
 
 def get_certificate_for_staff(request: HttpRequest, pk: int) -> EligibilityCertificate:

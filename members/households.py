@@ -6,9 +6,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Subquery
 
 from members.models import Member, vault_columns
+
+
+def household_members(user: Any) -> QuerySet[Member]:
+    """Everyone in the household whose insured person this login is linked to: that person and
+    their dependents. The one definition every access helper filters by.
+
+    Written as `account = user OR insured_id = (the linked person's id)`, which PostgreSQL
+    answers from the two indexes; `account = user OR insured.account = user` (across the join)
+    cannot use an index and read the whole members table twice: 225 ms at 600,000 members
+    against 0.1 ms (tests/test_household_queries.py)."""
+    linked = Member.objects.filter(account=user).order_by().values("pk")[:1]
+    return Member.objects.filter(Q(account=user) | Q(insured_id=Subquery(linked)))
 
 
 @dataclass(frozen=True)
@@ -26,11 +38,7 @@ def household_of(user: Any, day: date) -> Household | None:
         return None
     # The insured person and the dependents in one query; the insured person is the one the
     # login is linked to (the first in 記号・番号 order, should there ever be two).
-    rows = list(
-        Member.objects.select_related("employer")
-        .filter(Q(account=user) | Q(insured__account=user))
-        .defer(*vault_columns())
-    )
+    rows = list(household_members(user).select_related("employer").defer(*vault_columns()))
     insured = next((row for row in rows if row.account_id == user.pk), None)
     if insured is None:
         return None

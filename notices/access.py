@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from members.households import household_members
 from notices import rules
 from notices.models import Notice
 from portal.roles import STAFF_ROLES, Role, roles_of
@@ -24,8 +24,10 @@ def get_notice_for_member(
         raise Http404
     if not rules.visible_to_members(timezone.localdate(), settings.NOTICES_AVAILABLE_FROM):
         raise Http404
-    household = Q(member__account=request.user) | Q(member__insured__account=request.user)
-    notices = Notice.objects.filter(household, superseded_by__isnull=True, revoked_at__isnull=True)
+    household = household_members(request.user)
+    notices = Notice.objects.filter(
+        member__in=household, superseded_by__isnull=True, revoked_at__isnull=True
+    )
     notices = notices.select_related("member__insured" if for_page else "member")
     if for_download:
         notices = notices.defer("snapshot")

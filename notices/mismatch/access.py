@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from members.households import household_members
 from notices.models import MismatchCase
 from portal.roles import STAFF_ROLES, roles_of
 
@@ -32,8 +33,8 @@ def get_case_for_member(user: Any, pk: int) -> MismatchCase:
     """A mismatch case about someone in the caller's own household; 404 for anyone else."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    household = Q(member__account=user) | Q(member__insured__account=user)
-    return get_object_or_404(_mismatch_cases().filter(household), pk=pk)
+    household = household_members(user)
+    return get_object_or_404(_mismatch_cases().filter(member__in=household), pk=pk)
 
 
 # Closed cases stay on the member's home for this long, so the outcome can be seen.
@@ -55,7 +56,7 @@ def household_cases(
     ).order_by("-created_at")
     if people is None:
         return (
-            cases.filter(Q(member__account=user) | Q(member__insured__account=user))
+            cases.filter(member__in=household_members(user))
             .select_related("member")
             .defer("proposed_token", "member__mynumber_token", "member__mynumber_hash")
         )
