@@ -1,7 +1,10 @@
 """The household a login may see is found through indexes, whatever the size of the society:
 every access helper's query, explained by PostgreSQL with sequential scans priced out, reads
 the members table by index. (`account = user OR insured.account = user` across a join cannot:
-at 600,000 members it read the whole table twice, 225 ms for each page of a member.)"""
+at 600,000 members it read the whole table twice, 225 ms for each page of a member.) And every
+query behind the member's pages has an index on each table that grows with the society.
+Tables here are tiny, so PostgreSQL's own choice says nothing about scale: its plan with
+sequential scans priced out says whether an index can answer at all."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from django.db import connection, transaction
 from django.http import Http404
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from eligibility.access import get_certificate_for_member
@@ -19,6 +23,7 @@ from members.households import household_members, household_of
 from notices.access import get_notice_for_member
 from notices.mismatch.access import get_case_for_member, household_cases
 from tests import notice_world
+from tests.notice_world import issue
 
 household = notice_world.household
 
@@ -39,17 +44,55 @@ LOOKUPS = {
 }
 
 
+# The tables that grow with the society (not its handful of employers, groups or settings).
+GROWING = {
+    "members_member",
+    "notices_notice",
+    "notices_mismatchcase",
+    "eligibility_eligibilitycertificate",
+    "eligibility_mynaregistration",
+    "portal_auditevent",
+    "django_session",
+    "auth_user",
+    "auth_user_groups",
+    "mfa_authenticator",
+}
+
+
 def _unbounded_scans(plan: dict) -> list[str]:
-    """Scans of the members table that are not bounded by an index condition: a sequential
-    scan, or an index walked from end to end."""
+    """Scans of the members table not bounded by an index condition: a sequential scan, or an
+    index walked from end to end (which the planner prefers for a tiny table only when no
+    condition can bound it: a lookup by the household's own columns always can)."""
     found = []
     if plan.get("Relation Name") == "members_member" and (
         plan["Node Type"] == "Seq Scan"
         or (plan["Node Type"] in {"Index Scan", "Index Only Scan"} and "Index Cond" not in plan)
     ):
-        found.append(f"{plan['Node Type']} on members_member")
+        found.append(f"{plan['Node Type']} on {plan['Relation Name']}")
     for child in plan.get("Plans", []):
         found += _unbounded_scans(child)
+    return found
+
+
+def _sequential_scans(plan: dict) -> list[str]:
+    found = [plan["Relation Name"]] if plan["Node Type"] == "Seq Scan" else []
+    for child in plan.get("Plans", []):
+        found += _sequential_scans(child)
+    return found
+
+
+def _without_an_index(sqls: list[str]) -> dict[str, list[str]]:
+    """The queries among `sqls` that PostgreSQL can only answer by reading a growing table
+    whole: with sequential scans priced out it still plans one (no index fits)."""
+    found = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for sql in sqls:
+            if sql.startswith("SELECT"):
+                cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+                scans = _sequential_scans(cursor.fetchone()[0][0]["Plan"])
+                if whole := [table for table in scans if table in GROWING]:
+                    found[sql[:160]] = whole
     return found
 
 
@@ -91,3 +134,24 @@ def test_the_household_is_the_linked_person_and_their_dependents(household, memb
     people = {person.pk for person in household_members(member)}
     assert people == {household[key].pk for key in ("insured", "spouse", "child")}
     assert not household_members(other_member).exists()  # a login linked to no one sees no one
+
+
+def test_a_members_pages_read_no_growing_table_whole(client, household, member, settings):
+    """Every query behind the member's pages, explained: each has an index to answer it from
+    on every table that grows with the society (the household, notices, cases, certificates,
+    sessions...), none needs a table read whole."""
+    settings.NOTICES_AVAILABLE_FROM = timezone.localdate()
+    notice = issue(household["insured"])
+    client.force_login(member)
+    pages = [
+        reverse("members:home"),
+        reverse("notices:member_notice", args=[notice.pk]),
+        reverse("notices:member_notice_pdf", args=[notice.pk]),
+        reverse("members:access_log"),
+        reverse("eligibility:guide"),
+    ]
+    for page in pages:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page).status_code == 200, page
+        sqls = [query["sql"] for query in queries.captured_queries]
+        assert _without_an_index(sqls) == {}, page
