@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from eligibility.models import CertificateApplication, EligibilityCertificate
 from members.employers import employer_of
-from members.households import household_members
+from members.households import household_ids
 from members.models import Employer
 from portal.roles import STAFF_ROLES, roles_of
 
@@ -53,7 +53,7 @@ def get_certificate_for_member(request: HttpRequest, pk: int) -> EligibilityCert
     user = request.user
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    household = household_members(user)
+    household = household_ids(user)
     return get_object_or_404(_certificates().filter(member__in=household), pk=pk)
 
 

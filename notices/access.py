@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from members.households import household_members
+from members.households import household_ids
 from notices import rules
 from notices.models import Notice
 from portal.roles import STAFF_ROLES, Role, roles_of
@@ -24,7 +24,7 @@ def get_notice_for_member(
         raise Http404
     if not rules.visible_to_members(timezone.localdate(), settings.NOTICES_AVAILABLE_FROM):
         raise Http404
-    household = household_members(request.user)
+    household = household_ids(request.user)
     notices = Notice.objects.filter(
         member__in=household, superseded_by__isnull=True, revoked_at__isnull=True
     )

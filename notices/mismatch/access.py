@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from members.households import household_members
+from members.households import household_ids
 from notices.models import MismatchCase
 from portal.roles import STAFF_ROLES, roles_of
 
@@ -33,7 +33,7 @@ def get_case_for_member(user: Any, pk: int) -> MismatchCase:
     """A mismatch case about someone in the caller's own household; 404 for anyone else."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
-    household = household_members(user)
+    household = household_ids(user)
     return get_object_or_404(_mismatch_cases().filter(member__in=household), pk=pk)
 
 
@@ -56,7 +56,7 @@ def household_cases(
     ).order_by("-created_at")
     if people is None:
         return (
-            cases.filter(member__in=household_members(user))
+            cases.filter(member__in=household_ids(user))
             .select_related("member")
             .defer("proposed_token", "member__mynumber_token", "member__mynumber_hash")
         )
