@@ -153,14 +153,19 @@ def test_a_notice_is_stored_privately_and_the_member_downloads_it(
     _no_local_media()
 
 
-def test_a_certificate_is_stored_and_downloaded(object_store, household, client, member):
-    certificate = issue_certificate(
-        household["insured"],
+def issued_certificate(person):
+    """A 資格確認書 issued on 2025-06-02 (its PDF stored under certificates/2025/06/)."""
+    return issue_certificate(
+        person,
         issued_on=date(2025, 6, 2),
         valid_from=date(2025, 6, 2),
         valid_to=date(2030, 6, 1),
         source="application",
     )
+
+
+def test_a_certificate_is_stored_and_downloaded(object_store, household, client, member):
+    certificate = issued_certificate(household["insured"])
     assert _keys(object_store) == [certificate.pdf.name]
     assert certificate.pdf.name.startswith("certificates/2025/06/")
     client.force_login(member)

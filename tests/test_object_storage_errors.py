@@ -13,7 +13,6 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -21,14 +20,19 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
-from eligibility.certificates.services import issue_certificate
 from notices.batches import print_file
 from portal import env
 from portal.models import AuditEvent, LanguagePreference
 from tests.notice_batch_world import run_all, start
 from tests.notice_world import NUMBERS, issue
 from tests.processes import free_port
-from tests.test_object_storage import household, object_store, s3_endpoint, store_env
+from tests.test_object_storage import (
+    household,
+    issued_certificate,
+    object_store,
+    s3_endpoint,
+    store_env,
+)
 
 __all__ = ["household", "object_store", "s3_endpoint", "store_env"]  # fixtures used here
 
@@ -159,13 +163,7 @@ def test_access_denied_to_the_object_or_its_body_is_a_503_before_any_pdf(
 def test_staff_downloads_of_certificates_and_print_files_too(
     denying_endpoint, household, client, clerk, settings, monkeypatch
 ):
-    certificate = issue_certificate(
-        household["insured"],
-        issued_on=date(2025, 6, 2),
-        valid_from=date(2025, 6, 2),
-        valid_to=date(2030, 6, 1),
-        source="application",
-    )
+    certificate = issued_certificate(household["insured"])
     batch = start()
     run_all(batch)
     assert print_file.build_print_file(batch.pk)
