@@ -24,7 +24,7 @@ endif
 help:
 	@echo "make run   - set up everything, load demo data, serve on http://127.0.0.1:8000"
 	@echo "make test  - set up everything, run the whole test suite"
-	@echo "make bench - set up everything, run every benchmark, rewrite docs/PERFORMANCE.md (~12 min)"
+	@echo "make bench - set up everything, run every benchmark, rewrite docs/PERFORMANCE.md (~17 min)"
 	@echo "make lint  - ruff"
 	@echo "make messages - refresh locale/*.po from the code and rewrite locale/STRINGS.md"
 
@@ -95,18 +95,20 @@ $(STAMP): $(VENV)/pyvenv.cfg pyproject.toml
 
 # Every benchmark in bench/ that writes docs/PERFORMANCE.md, each in a throwaway database of its
 # own (the postgres superuser creates and drops it), each rewriting only its own section. Sizes
-# are chosen so the whole run takes about 12 minutes on two cores; each script's --help shows
+# are chosen so the whole run takes about 17 minutes on two cores; each script's --help shows
 # how to measure more.
 bench: prepare bench-system
 	$(PY) bench/notices.py
 	$(PY) bench/import_roster.py --rows $(BENCH_IMPORT_ROWS) --rows-also 20000
 	$(PY) bench/search_members.py --rows $(BENCH_SEARCH_ROWS)
 	$(PY) bench/http_pages.py
+	$(PY) bench/page_instructions.py
 
 BENCH_IMPORT_ROWS ?= 100000
 BENCH_SEARCH_ROWS ?= 1000000
-# Debian packages only the benchmarks need (not make test): wrk, the HTTP load generator.
-BENCH_PACKAGES := wrk
+# Debian packages only the benchmarks need (not make test): wrk, the HTTP load generator, and
+# valgrind, whose callgrind counts the pages' instructions.
+BENCH_PACKAGES := wrk valgrind
 
 bench-system:
 	$(call install,$(BENCH_PACKAGES),packages for the benchmarks)

@@ -73,6 +73,8 @@ class Page:
 
 PAGES = [
     Page("healthz", "`/healthz` (baseline)", ""),
+    # The least a signed-in page costs: session, user, middleware, the layout and three lines.
+    Page("floor", "signed in, layout only (`/home/no-role/`)", "member"),
     Page("login", "`/accounts/login/`", "", 0.2),
     Page("guide", "`/guide/`", "", 0.2),
     Page("dashboard", "`/member/` dashboard", "member", 0.12, 60.0),
@@ -349,6 +351,7 @@ def targets(port: int) -> dict[str, Target]:
     case = MismatchCase.objects.order_by("created_at", "pk").select_related("member").first()
     return {
         "healthz": Target("/healthz", "", "ok"),
+        "floor": Target("/home/no-role/", member, "ご利用の準備中です"),
         "login": Target("/accounts/login/", "", "ログイン"),
         "guide": Target("/guide/", "", "<h1"),
         "dashboard": Target("/member/", member, household.name),
@@ -411,15 +414,50 @@ def wrk(port: int, target: Target, connections: int, duration: int, script: Path
     return parse_wrk(done.stdout)
 
 
+def cpu_seconds(server: int) -> dict[int, tuple[str, float]]:
+    """Each process of the gunicorn server `server` (it and its workers) and of PostgreSQL:
+    its side ("web", "database") and the CPU it has used so far (user + system), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rfind(")") + 2 :].split()  # after the name, which may hold spaces
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if pid == server or int(fields[1]) == server:
+            used[pid] = ("web", seconds)
+        elif command.startswith(b"postgres"):
+            used[pid] = ("database", seconds)
+    return used
+
+
+def cpu_between(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds used on each side between two cpu_seconds() samples: a process that started
+    meanwhile counts whole; one that ended meanwhile (a database connection closed) is lost."""
+    spent = {"web": 0.0, "database": 0.0}
+    for pid, (side, seconds) in after.items():
+        earlier = before.get(pid)
+        spent[side] += seconds - (earlier[1] if earlier and earlier[0] == side else 0.0)
+    return spent
+
+
 def measure(port: int, chosen: dict[str, Target], levels: list[int], rounds: int,
-            duration: int, script: Path) -> list[dict]:  # fmt: skip
+            duration: int, script: Path, server: int) -> list[dict]:  # fmt: skip
     """Every path at every level, `rounds` times; /healthz first in each level of each round,
-    so that each ratio compares runs a few seconds apart."""
+    so that each ratio compares runs a few seconds apart. With each run, the CPU a request
+    took in gunicorn and in PostgreSQL."""
     runs = []
     for round_ in range(1, rounds + 1):
         for level in levels:
             for key, target in chosen.items():
+                before = cpu_seconds(server)
                 result = wrk(port, target, level, duration, script)
+                spent = cpu_between(before, cpu_seconds(server))
+                for side, seconds in spent.items():
+                    result[f"{side}_cpu_ms"] = 1000 * seconds / max(result["requests"], 1)
                 runs.append({"round": round_, "clients": level, "key": key, **result})
                 print(f"round {round_}, {level:>2} clients, {key:<9} {result['rps']:8.1f} req/s "
                       f"p50 {result['p50_ms']:7.1f} ms p99 {result['p99_ms']:7.1f} ms "
@@ -451,6 +489,8 @@ def summarize(runs: list[dict]) -> dict[tuple[str, int], dict]:
             "errors": sum(r["errors"] for r in mine),
             "statuses": _merge_statuses(r["statuses"] for r in mine),
             "requests": sum(r["requests"] for r in mine),
+            "web_cpu_ms": statistics.mean(r.get("web_cpu_ms", 0.0) for r in mine),
+            "database_cpu_ms": statistics.mean(r.get("database_cpu_ms", 0.0) for r in mine),
             "ratio": statistics.mean(r["rps"] / health[r["round"], level] for r in mine),
         }
     return rows
@@ -549,8 +589,8 @@ def section(rows: dict, facts: dict, command: str) -> str:
         "path's req/s over /healthz's at the same level in the same round, averaged.",
         "",
         "| page | persona | size | clients | req/s | each round | p50 | p99 | errors "
-        "| ratio to /healthz |",
-        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
+        "| ratio to /healthz | CPU a request: gunicorn / PostgreSQL |",
+        "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     order = {page.key: n for n, page in enumerate(PAGES)}
     for (key, level), row in sorted(rows.items(), key=lambda item: (order[item[0][0]], item[0][1])):
@@ -559,7 +599,7 @@ def section(rows: dict, facts: dict, command: str) -> str:
             f"| {page.label} | {page.persona or 'anonymous'} | {_size(facts['sizes'][key])} "
             f"| {level} | {row['rps']:,.1f} | {' / '.join(f'{v:,.0f}' for v in row['each_rps'])} "
             f"| {_fmt_ms(row['p50_ms'])} | {_fmt_ms(row['p99_ms'])} | {_errors(row)} "
-            f"| {row['ratio']:.3f}x |"
+            f"| {row['ratio']:.3f}x | {row['web_cpu_ms']:.2f} / {row['database_cpu_ms']:.2f} ms |"
         )
     lines += ["", f"Targets (issue 16), at {TARGET_CLIENTS} clients:", "", *target_lines(rows)]
     return "\n".join([*lines, "", *NOTES.splitlines()]) + "\n"
@@ -574,6 +614,9 @@ How to read it:
 - wrk runs on the same two cores as the two workers and PostgreSQL; at 32 clients requests
   queue in the listen backlog, so p50 there is mostly waiting (about clients / req/s).
 - At 1 client a slow page gets few requests in a run: its p99 is close to its slowest one.
+- CPU a request: user and system time of gunicorn's processes and of every PostgreSQL process
+  (from /proc) over the run, divided by its requests: where a page's cost lies. wrk's own share
+  and the kernel's work for the loopback are in neither.
 - The employer people list and the staff mismatch queue have no target; they are measured to
   keep an eye on them. Every staff and employer page here writes its audit event per request.
 """
@@ -667,7 +710,7 @@ def main() -> None:
         script = workdir / "count.lua"
         script.write_text(WRK_SCRIPT)
         facts["load_measuring"] = os.getloadavg()[0]
-        runs = measure(args.port, chosen, levels, args.rounds, args.duration, script)
+        runs = measure(args.port, chosen, levels, args.rounds, args.duration, script, server.pid)
         facts["load_end"] = os.getloadavg()[0]
         if any(run["errors"] for run in runs):
             log = (workdir / "gunicorn.log").read_text(errors="replace").splitlines()

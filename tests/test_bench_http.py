@@ -195,3 +195,11 @@ def test_the_section_lists_each_page_by_level_under_its_heading():
     assert table[3].startswith("| `/member/` dashboard | member | 17.5 KB | 8 | 200.0 |")
     assert "| 2 (500=2) | 0.200x |" in table[3]
     assert "1 round;" in text and "**not met**" in text
+
+
+def test_cpu_between_two_samples_counts_new_processes_whole_and_loses_ended_ones():
+    before = {10: ("web", 5.0), 11: ("web", 1.0), 20: ("database", 2.0), 21: ("database", 9.0)}
+    after = {10: ("web", 5.5), 11: ("web", 1.25), 20: ("database", 2.5), 22: ("database", 0.25)}
+    # 21 closed its connection meanwhile: what it spent since the first sample is lost, never
+    # subtracted; 22 started meanwhile: all it spent counts.
+    assert bench.cpu_between(before, after) == {"web": 0.75, "database": 0.75}
