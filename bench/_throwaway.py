@@ -7,7 +7,39 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+import signal
+import subprocess
 from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+# The local server's superuser, trust authentication: it creates and drops the throwaway
+# databases.
+SERVER = "postgres://postgres@127.0.0.1:5432"
+
+
+def admin(statement: sql.Composable) -> None:
+    """One statement as the superuser, outside any database of the portal's."""
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def drop_database(name: str) -> None:
+    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def stop(*processes: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM to each still running, then up to `timeout` seconds each before a SIGKILL."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _key() -> str:

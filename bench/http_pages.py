@@ -30,7 +30,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -45,12 +44,11 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import _docs
-from _throwaway import portal_env
+from _throwaway import SERVER, admin, drop_database, portal_env, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "portal_bench_http"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 SECTION = "## Pages over HTTP"
@@ -169,13 +167,6 @@ def write_section(section: str) -> None:
 
 
 # --- the throwaway database and its data --------------------------------------------------------
-
-
-def _admin(statement) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def _on_database(url: str, database: str) -> str:
@@ -666,9 +657,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-http-"))
     owner_url, app_url, owner_role = _roles()
     _prepare_environment(workdir / "media", args.port, owner_url, app_url)
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-    _admin(drop)
-    _admin(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+    drop_database(DATABASE)
+    admin(sql.SQL("CREATE DATABASE {} OWNER {}").format(
         sql.Identifier(DATABASE), sql.Identifier(owner_role)))  # fmt: skip
     server = None
     try:
@@ -733,15 +723,11 @@ def main() -> None:
             print(f"wrote {SECTION!r} in {DOC.relative_to(ROOT)}")
     finally:
         if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
         if "django.db" in sys.modules:
             sys.modules["django.db"].connections.close_all()
         if not args.keep:
-            _admin(drop)
+            drop_database(DATABASE)
             shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -37,13 +37,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import _docs
-import psycopg
+from _throwaway import SERVER, admin, drop_database
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "portal_bench_import"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 SECTION = "## Roster import"
@@ -214,8 +213,8 @@ def measure(rows: int, keep: bool) -> dict:
     os.environ["LOG_LEVEL"] = "WARNING"
     # As in production: under DEBUG Django would also keep every SQL string it sends.
     os.environ["DEBUG"] = "0"
-    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    drop_database(DATABASE)
+    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
     try:
         import django
 
@@ -262,20 +261,13 @@ def measure(rows: int, keep: bool) -> dict:
 
         connections.close_all()
         if not keep:
-            _admin(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-            )
+            drop_database(DATABASE)
 
 
 def _numbers() -> int:
     from members.models import Member
 
     return Member.objects.exclude(mynumber_token="").count()
-
-
-def _admin(statement: sql.Composable) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
 
 
 # --- report ---------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ import os
 import platform
 import random
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -41,14 +40,12 @@ from datetime import date
 from pathlib import Path
 
 import _docs
-import psycopg
-from _throwaway import portal_env
+from _throwaway import SERVER, admin, drop_database, portal_env, stop
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "portal_bench_notices"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 SECTION = "## Notices"
@@ -65,11 +62,6 @@ def _prepare_environment(media: Path) -> None:
     # Self-contained: no .env, throwaway keys, so the worker and gunicorn processes started
     # below read exactly what this process does.
     os.environ.update(portal_env(media, DATABASE_URL=f"{SERVER}/{DATABASE}", LOG_LEVEL="WARNING"))
-
-
-def _admin(statement: sql.Composable) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
 
 
 # --- data -----------------------------------------------------------------------------------
@@ -424,8 +416,7 @@ def measure_downloads(requests: int, levels: list[int]) -> dict:
             for level in levels
         ]
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop(server)
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     return {
@@ -621,8 +612,8 @@ def main() -> None:
 
     media = Path(tempfile.mkdtemp(prefix="bench-notices-"))
     _prepare_environment(media)
-    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    drop_database(DATABASE)
+    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
     import django
 
     django.setup()
@@ -665,9 +656,7 @@ def main() -> None:
     finally:
         connections.close_all()
         if not args.keep:
-            _admin(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-            )
+            drop_database(DATABASE)
             shutil.rmtree(media, ignore_errors=True)
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import _docs
 import http_pages
+from _throwaway import admin, drop_database
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,11 +123,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-instructions-"))
     owner_url, app_url, owner_role = http_pages._roles()
     http_pages._prepare_environment(work / "media", 8212, owner_url, app_url)
-    database = sql.Identifier(http_pages.DATABASE)
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(database)
-    http_pages._admin(drop)
-    http_pages._admin(
-        sql.SQL("CREATE DATABASE {} OWNER {}").format(database, sql.Identifier(owner_role))
+    drop_database(http_pages.DATABASE)
+    admin(
+        sql.SQL("CREATE DATABASE {} OWNER {}").format(
+            sql.Identifier(http_pages.DATABASE), sql.Identifier(owner_role)
+        )
     )
     codes = {"this checkout": ROOT}
     try:
@@ -165,7 +166,7 @@ def main() -> None:
     finally:
         if "django.db" in sys.modules:
             sys.modules["django.db"].connections.close_all()
-        http_pages._admin(drop)
+        drop_database(http_pages.DATABASE)
         if args.against and (work / "against").exists():
             subprocess.run(["git", "worktree", "remove", "--force", str(work / "against")],
                            cwd=ROOT, capture_output=True)  # fmt: skip

@@ -24,7 +24,6 @@ import http.client
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -35,16 +34,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-import psycopg
 from _scaling_data import make_households
 from _scaling_report import section, write_section
-from _throwaway import portal_env
+from _throwaway import SERVER, admin, drop_database, portal_env, stop
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SERVER = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "portal_bench_scaling"
 BIN = Path(sys.executable).parent
 BUCKET = "kenpo-portal-bench"
@@ -77,11 +74,6 @@ def _answers(port: int, path: str = "/healthz") -> bool:
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _admin(statement: sql.Composable) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def _prepare_environment(store_port: int) -> None:
@@ -318,8 +310,8 @@ def main() -> None:
     _prepare_environment(store_port)
     os.environ["MEDIA_ROOT"] = str(media / "bench")
     processes: list[subprocess.Popen] = []
-    _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
-    _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    drop_database(DATABASE)
+    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
     import django
 
     django.setup()
@@ -360,18 +352,10 @@ def main() -> None:
             write_section(section(results, args, command))
             print("wrote docs/SCALING.md")
     finally:
-        for process in [*processes, store]:
-            process.send_signal(signal.SIGTERM)
-        for process in [*processes, store]:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*processes, store)
         connections.close_all()
         if not args.keep:
-            _admin(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE))
-            )
+            drop_database(DATABASE)
             shutil.rmtree(media, ignore_errors=True)
 
 

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
+from _throwaway import SERVER, admin, drop_database
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +34,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from _names import FAMILY_NAMES, FEMALE_NAMES, MALE_NAMES  # noqa: E402
 
-SERVER = "postgres://postgres@127.0.0.1:5432"
 DOC = ROOT / "docs" / "PERFORMANCE.md"
 SECTION = "## Staff search"
 EMPLOYERS = 400
@@ -48,11 +48,6 @@ def _prepare_environment(database: str) -> None:
     os.environ.setdefault("MYNUMBER_KEYS", "k1:" + base64.b64encode(os.urandom(32)).decode())
     os.environ.setdefault("MYNUMBER_HMAC_KEY", base64.b64encode(os.urandom(32)).decode())
     os.environ.setdefault("MFA_SECRET_KEYS", "m1:" + base64.b64encode(os.urandom(32)).decode())
-
-
-def _admin(statement: sql.Composable) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def _database_has_members(database: str) -> bool:
@@ -436,8 +431,8 @@ def main() -> None:
     _prepare_environment(database)
     reuse = args.reuse and _database_has_members(database)
     if not reuse:
-        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
-        _admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+        drop_database(database)
+        admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     import django
 
     django.setup()
@@ -461,9 +456,7 @@ def main() -> None:
     finally:
         connections.close_all()
         if not args.keep:
-            _admin(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
-            )
+            drop_database(database)
 
 
 if __name__ == "__main__":

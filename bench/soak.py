@@ -58,7 +58,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import _soak_checks as checks  # noqa: E402
 import _soak_load as load  # noqa: E402
 import _soak_report as report  # noqa: E402
-from _throwaway import portal_env  # noqa: E402
+from _throwaway import portal_env, stop  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -235,15 +235,7 @@ class Processes:
         with self.lock:
             self.stopping.set()
             everyone = [*self.workers.values(), *([self.gunicorn] if self.gunicorn else [])]
-        for process in everyone:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in everyone:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(*everyone)
 
 
 def rss_mib(pid: int) -> float | None:
