@@ -29,7 +29,7 @@ from django.template.defaulttags import AutoEscapeControlNode, IfNode, URLNode
 from django.template.loaders import cached
 from django.templatetags.i18n import BlockTranslateNode, LanguageNode, TranslateNode
 from django.templatetags.static import StaticNode
-from django.urls import get_script_prefix
+from django.urls import NoReverseMatch, get_script_prefix
 from django.utils import translation
 
 _loaders: weakref.WeakSet[Loader] = weakref.WeakSet()
@@ -114,7 +114,10 @@ def _folded(node: Node, context: Context) -> Node | None:
             return TextNode(node.render(context))
     elif type(node) is URLNode:
         if not node.args and not node.kwargs and node.asvar is None and _constant(node.view_name):
-            return TextNode(node.render(context))
+            try:
+                return TextNode(node.render(context))
+            except NoReverseMatch:  # e.g. allauth's pages of features switched off: Django
+                return None  # fails only if such a branch renders, and so must this
     elif type(node) is StaticNode:
         if node.varname is None and _constant(node.path):
             return TextNode(node.render(context))

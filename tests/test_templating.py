@@ -6,6 +6,7 @@ filter, arguments) is left to Django."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.template import Context, Engine
 from django.template.base import TextNode
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
 from django.test import override_settings
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
 from portal import templating
@@ -230,3 +231,51 @@ def test_the_login_and_staff_pages_are_those_of_djangos_loader(client, clerk, ho
         expected_staff = client.get(reverse("members:staff_search"), {"q": "髙橋"}).content
     assert [_without_tokens(page) for page in anonymous] == [_without_tokens(p) for p in expected]
     assert _without_tokens(staff) == _without_tokens(expected_staff)
+
+
+def test_a_url_that_does_not_reverse_is_left_for_the_branch_that_renders_it():
+    source = "{% if show %}{% url 'no-such-page' %}{% endif %}ok"
+    stock, folding = _engines({"page.html": source})
+    with translation.override("ja"):
+        template = folding.get_template("page.html")  # loads, as Django's own does
+        assert template.render(Context({"show": False})) == "ok"
+        with pytest.raises(NoReverseMatch):
+            template.render(Context({"show": True}))
+        with pytest.raises(NoReverseMatch):
+            stock.get_template("page.html").render(Context({"show": True}))
+
+
+def test_every_template_djangos_loader_loads_loads_folded_in_every_language():
+    """allauth's templates for features switched off link to pages that do not exist: they
+    load, as with Django's own loader (one app's template uses a library not installed here:
+    neither loader loads it)."""
+    from django.template import TemplateSyntaxError, engines
+
+    folding = engines["django"].engine
+    stock = Engine(
+        dirs=folding.dirs,
+        app_dirs=True,
+        builtins=folding.builtins,
+        libraries=folding.libraries,
+        autoescape=True,
+    )
+    names = {
+        str(path.relative_to(directory))
+        for loader in folding.template_loaders[0].loaders
+        for directory in map(Path, loader.get_dirs())
+        if directory.is_dir()
+        for path in directory.rglob("*")
+        if path.suffix in {".html", ".txt"}
+    }
+    assert len(names) > 100
+    loaded = 0
+    for language in LANGUAGES:
+        with translation.override(language):
+            for name in sorted(names):
+                try:
+                    stock.get_template(name)
+                except TemplateSyntaxError:
+                    continue
+                folding.get_template(name)
+                loaded += 1
+    assert loaded > 100 * len(LANGUAGES)
