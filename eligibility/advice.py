@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from eligibility.advice_texts import CALLS, PROVISIONAL_NOTE, gettext, say
+from eligibility.advice_texts import CALLS, PROVISIONAL_NOTE, gettext, say, sentences
 from eligibility.rules import (
     LEGACY_CARD_END,
     MYNA_HOKENSHO_START,
@@ -123,7 +123,9 @@ def _why_not_legacy(facts: MemberFacts, day: date) -> str:
         reason = gettext("有効期限（%(day)s）を過ぎています。") % {"day": _day(printed)}
     else:
         reason = gettext("健康保険証は令和7年12月1日で使えなくなりました。")
-    return reason + gettext(PROVISIONAL_NOTE) if provisional_measure_applies(facts, day) else reason
+    if provisional_measure_applies(facts, day):
+        return sentences(reason, gettext(PROVISIONAL_NOTE))
+    return reason
 
 
 def _why_not_certificate(cert: CertificateFacts, day: date) -> str:
@@ -152,7 +154,7 @@ def _invalid_while_enrolled(
     if primary is Primary.NONE:  # Q1 of the letter: the お知らせ alone gets no insured treatment
         reason = gettext("資格情報のお知らせだけでは保険診療を受けられません。")
         if day > PROVISIONAL_MEASURE_END and held_expired_legacy_card(facts, day):
-            reason += gettext("暫定的な取扱いは令和8年3月31日で終わりました。")
+            reason = sentences(reason, gettext("暫定的な取扱いは令和8年3月31日で終わりました。"))
         invalid.append(InvalidDocument(Document.NOTICE, reason))
     return tuple(invalid)
 
@@ -195,7 +197,8 @@ def _not_enrolled(facts: MemberFacts, day: date) -> ClinicAdvice:
     primary = Primary.NONE
     if day < facts.acquired_on or facts.lost_on is None:
         reason = gettext("当組合の資格は%(day)sからです。") % {"day": _day(facts.acquired_on)}
-        text = reason + gettext("それまでは、現在加入している健康保険で受診してください。")
+        until_then = gettext("それまでは、現在加入している健康保険で受診してください。")
+        text = sentences(reason, until_then)
         step = NextStep("not_yet_enrolled", text)
     elif left_for_late_elderly(facts):
         # The municipality's 後期高齢者医療 covers them from the birthday: its documents, not ours.
@@ -204,7 +207,7 @@ def _not_enrolled(facts: MemberFacts, day: date) -> ClinicAdvice:
             "%(day)s（75歳の誕生日）から後期高齢者医療制度に移ったため、当組合の書類は使えません。"
         ) % {"day": _day(facts.lost_on)}
         step = _step("late_elderly", start=facts.lost_on)
-        step = NextStep(step.code, step.text + _return_documents(facts))
+        step = NextStep(step.code, sentences(step.text, _return_documents(facts)))
     else:
         reason = gettext("%(day)sに当組合の資格を喪失したため使えません。") % {
             "day": _day(facts.lost_on)
@@ -216,8 +219,10 @@ def _not_enrolled(facts: MemberFacts, day: date) -> ClinicAdvice:
             "国民健康保険など）の手続きをしてください。"
         )
         if registered:
-            text += gettext("マイナ保険証は、加入先での手続きが済めば引き続き使えます。")
-        step = NextStep("join_new_insurer", text + _return_documents(facts))
+            text = sentences(
+                text, gettext("マイナ保険証は、加入先での手続きが済めば引き続き使えます。")
+            )
+        step = NextStep("join_new_insurer", sentences(text, _return_documents(facts)))
     return ClinicAdvice(
         day=day,
         primary=primary,

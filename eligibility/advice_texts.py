@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
-__all__ = ["APPLY", "CALLS", "PROVISIONAL_NOTE", "TEXTS", "gettext", "say"]
+__all__ = ["APPLY", "CALLS", "PROVISIONAL_NOTE", "TEXTS", "gettext", "say", "sentences"]
 
 from eligibility.rules import Call
 from portal.wareki import format_wareki_localized as _day
@@ -118,7 +118,16 @@ PROVISIONAL_NOTE = gettext_noop(
 )
 
 
+def sentences(*texts: str) -> str:
+    """Sentences one after another, each already translated: run together in Japanese, a space
+    between them in the other languages, whose translations end in "." without one."""
+    language = get_language()
+    between = "" if language is None or language.startswith("ja") else " "
+    return between.join(text.strip() for text in texts if text)
+
+
 def say(code: str, **days: date) -> str:
     """The text in the reader's language, its days as dates (西暦 beside outside Japanese)."""
     parts = TEXTS[code] if isinstance(TEXTS[code], tuple) else (TEXTS[code],)
-    return "".join(gettext(part) for part in parts).format(**{k: _day(d) for k, d in days.items()})
+    text = sentences(*(gettext(part) for part in parts))
+    return text.format(**{k: _day(d) for k, d in days.items()})

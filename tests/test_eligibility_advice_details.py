@@ -3,11 +3,14 @@ see, and a household's advice person by person."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
+from django.utils import translation
 
 from eligibility.advice import advise
+from eligibility.advice_texts import TEXTS, say
 from eligibility.rules import (
     Document,
     Primary,
@@ -273,3 +276,31 @@ def test_each_person_in_a_household_gets_their_own_advice():
     ]
     assert advise(spouse, day).next_step.code == "join_new_insurer"
     assert advise(child, day).next_step.code == "register_myna_hokensho"
+
+
+# A sentence's end with the next one glued on ("Card.If"; not "v.v." or "3.5").
+RUN_TOGETHER = re.compile(r"[.!?](?=[^\W\d_])")
+
+
+@pytest.mark.parametrize("language", ["en", "pt-br", "vi", "ja"])
+def test_sentences_are_spaced_in_the_readers_language(language):
+    cases = [
+        (replace(LEGACY_NO_CARD, certificate=CERT_2025, lost_on=D("2026-07-01")), "2026-07-01"),
+        (replace(CARD_AND_PHONE, lost_on=D("2026-07-01")), "2026-07-01"),
+        (replace(CARD_AND_PHONE, acquired_on=D("2027-04-01")), "2027-03-01"),
+        (LEGACY_NO_CARD, "2025-12-10"),
+        (LEGACY_NO_CARD, "2026-05-01"),
+    ]
+    with translation.override(language):
+        texts = [say(code) for code in TEXTS if "{" not in str(TEXTS[code])]
+        for facts, day in cases:
+            advice = advise(facts, D(day))
+            texts.append(advice.next_step.text)
+            texts += [invalid.reason for invalid in advice.invalid]
+    assert len(texts) > len(TEXTS) // 2
+    for text in texts:
+        if language == "ja":
+            assert "。 " not in text, text
+        else:
+            glued = [m for m in RUN_TOGETHER.finditer(text) if text[m.end()].isupper()]
+            assert not glued, text
