@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from members.employers import employer_of
+from members.households import household_ids
 from members.models import Member, vault_columns
 from portal.roles import STAFF_ROLES, roles_of
 
@@ -34,15 +34,9 @@ def get_member_for_staff(request: HttpRequest, pk: int) -> Member:
 
 def get_household_member_for_user(user: Any, pk: int) -> Member:
     """A person of the household whose insured person this login holds; 404 for anyone else."""
-    insured_id = (
-        Member.objects.filter(account=user).values_list("pk", flat=True).first()
-        if getattr(user, "is_authenticated", False)
-        else None
-    )
-    if insured_id is None:
+    if not getattr(user, "is_authenticated", False):
         raise Http404
-    household = member_records().filter(Q(pk=insured_id) | Q(insured_id=insured_id))
-    return get_object_or_404(household, pk=pk)
+    return get_object_or_404(member_records().filter(pk__in=household_ids(user)), pk=pk)
 
 
 def get_member_for_employer(request: HttpRequest, pk: int) -> Member:

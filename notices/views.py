@@ -51,8 +51,7 @@ def member_notice(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_notice_for_member(request, pk, for_page=True)
     # The layout greets the member by the linked insured person's name (portal.pages.context);
     # the notice has that person loaded already.
-    holder = notice.member if notice.member.account_id == request.user.pk else notice.member.insured
-    request.user._portal_display_name = holder.name
+    request.user._portal_display_name = notice.member.household_head.name
     audit.record(
         "notice.view",
         request=request,

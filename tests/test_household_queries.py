@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from eligibility.access import get_certificate_for_member
+from members.access import get_household_member_for_user
 from members.households import household_members, household_of
 from notices.access import get_notice_for_member
 from notices.mismatch.access import get_case_for_member, household_cases
@@ -37,6 +38,7 @@ def _request(user):
 LOOKUPS = {
     "household_of": lambda user: household_of(user, timezone.localdate()),
     "household_members": lambda user: list(household_members(user)),
+    "get_household_member_for_user": lambda user: get_household_member_for_user(user, 10**9),
     "get_notice_for_member": lambda user: get_notice_for_member(_request(user), 10**9),
     "get_certificate_for_member": lambda user: get_certificate_for_member(_request(user), 10**9),
     "get_case_for_member": lambda user: get_case_for_member(user, 10**9),

@@ -213,6 +213,11 @@ def test_wrong_attempts_are_limited_per_account(client, household, newcomer):
     household.refresh_from_db()
     assert household.account is None
     assert AuditEvent.objects.filter(detail__reason="rate_limited").count() == 1
+    # Compared: on the typed household's record (its access log shows them). Refused unread:
+    # on nobody's, or anyone past the limit could fill a stranger's log.
+    refused = AuditEvent.objects.filter(action="member.link_refused")
+    assert refused.filter(detail__reason="no_match", target_id=str(household.pk)).count() == 3
+    assert refused.get(detail__reason="rate_limited").target_id == ""
 
 
 @override_settings(LINK_MAX_FAILURES_PER_IP=4, LINK_MAX_FAILURES_PER_ACCOUNT=100)

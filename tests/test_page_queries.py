@@ -118,7 +118,8 @@ def test_the_notice_page_and_its_pdf_are_bounded_and_audited(client, insurer, me
         notice = Notice.objects.get(member=person)
         shown, page = _queries(client, reverse("notices:member_notice", args=[notice.pk]))
         pdf, _ = _queries(client, reverse("notices:member_notice_pdf", args=[notice.pk]))
-        assert "髙橋" in page  # the greeting: the insured person's name, no query of its own
+        # The greeting: the insured person's name, on a dependent's notice too, no query for it.
+        assert f"{people[0].name} 様" in page
         assert 0 < shown <= NOTICE_PAGE_MAX and 0 < pdf <= NOTICE_PAGE_MAX, (shown, pdf)
     assert AuditEvent.objects.filter(action="notice.view").count() == 2
     assert AuditEvent.objects.filter(action="notice.download").count() == 2

@@ -275,12 +275,15 @@ def _count_attempt(*idents: str) -> list[ratelimit.Attempt] | None:
 
 
 def _refused(user: object, ip: str | None, kigo: str, bango: str, reason: str) -> None:
-    # The insured person the typed 記号・番号 name, if any: the attempt then shows in that
-    # household's access log (portal.pages.access_log), whoever made it.
+    # The insured person the typed 記号・番号 name, if any, when they were compared: the attempt
+    # then shows in that household's access log (portal.pages.access_log), whoever made it. A
+    # rate-limited attempt compared nothing, and must not let anyone fill a stranger's log.
     named = (
         Member.objects.filter(kigo=kigo, bango=bango, relation=Member.Relation.SELF)
         .only("pk", "kigo", "bango", "edaban", "name")
         .first()
+        if reason == "no_match"
+        else None
     )
     audit.record(
         "member.link_refused",
