@@ -31,7 +31,8 @@ def _send(template: str, context: dict[str, Any], to: list[str], language: str =
     """`language`: a member's own (portal.languages); employers' e-mails stay Japanese."""
     if not to:
         return 0
-    context = {"insurer": Insurer.current(), **context}
+    if "insurer" not in context:  # a batch reads it once and passes it
+        context = {"insurer": Insurer.current(), **context}
     with translation.override(language):
         message = EmailMultiAlternatives(
             subject=render_to_string(f"eligibility/email/{template}_subject.txt", context).strip(),
@@ -96,9 +97,11 @@ def notify_households(member_ids: Iterable[int]) -> int:
     """One e-mail per household with a new certificate, to the insured person's login."""
     sent = 0
     seen: set[int] = set()
+    # The e-mail's language with the login: no query per household (portal.languages).
     people = Member.objects.filter(pk__in=list(member_ids)).select_related(
-        "account", "insured__account"
+        "account__language_preference", "insured__account__language_preference"
     )
+    insurer = Insurer.current()
     for person in people:
         head = person.insured or person
         account = head.account
@@ -109,7 +112,11 @@ def notify_households(member_ids: Iterable[int]) -> int:
             sent += _send(
                 "certificate_issued_member",
                 # The card of the person the certificate is for, on the member's home.
-                {"name": head.name, "url": f"{_url('members:home')}#person-{person.pk}"},
+                {
+                    "name": head.name,
+                    "url": f"{_url('members:home')}#person-{person.pk}",
+                    "insurer": insurer,
+                },
                 [account.email],
                 language_of(account),
             )

@@ -354,7 +354,8 @@ def notify_household(member_ids: list[int]) -> int:
     """One e-mail per household with a new notice: only the insured person's name in it."""
     heads = (
         Member.objects.filter(pk__in=member_ids)
-        .select_related("insured__account", "account")
+        # The e-mail's language with the login: no query per household (portal.languages).
+        .select_related("insured__account__language_preference", "account__language_preference")
         .only("pk", "insured", "account", "name", "kigo", "bango", "edaban")
     )
     sent = 0

@@ -61,11 +61,16 @@ class PortalLanguageMiddleware:
 def _stored(user: Any) -> str | None:
     if user is None or not getattr(user, "pk", None):
         return None
-    chosen = (
-        LanguagePreference.objects.filter(user_id=user.pk)
-        .values_list("language", flat=True)
-        .first()
-    )
+    loaded = type(user).language_preference.related  # the reverse one-to-one
+    if loaded.is_cached(user):  # a batch's select_related("account__language_preference")
+        preference = loaded.get_cached_value(user)
+        chosen = preference.language if preference is not None else None
+    else:  # read afresh, never kept on the user: a choice made meanwhile counts
+        chosen = (
+            LanguagePreference.objects.filter(user_id=user.pk)
+            .values_list("language", flat=True)
+            .first()
+        )
     return chosen if chosen in CODES else None
 
 
@@ -83,8 +88,14 @@ def remember(request: HttpRequest, language: str) -> None:
     role = primary_role(user)
     if role is not None and role != Role.MEMBER:
         return  # staff and employers read Japanese; nothing to keep (a new account may link)
-    before = language_of(user)
-    LanguagePreference.objects.update_or_create(user=user, defaults={"language": language})
+    kept = LanguagePreference.objects.select_for_update().filter(user=user).first()
+    stored = kept.language if kept is not None else None
+    before = stored if stored in CODES else settings.LANGUAGE_CODE
+    if kept is None:
+        LanguagePreference.objects.create(user=user, language=language)
+    elif kept.language != language:
+        kept.language = language
+        kept.save(update_fields=["language", "updated_at"])
     if before != language:
         audit.record(
             "account.language",

@@ -278,3 +278,39 @@ def test_a_bad_page_number_is_explained_in_the_members_language(client, househol
     client.force_login(member)
     page = client.get(reverse("members:access_log"), {"page": "x"}).content.decode()
     assert "The page number was not valid, so the first page is shown." in page
+
+
+def test_a_batch_of_emails_reads_each_households_language_with_its_login(db, insurer, mailoutbox):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from eligibility.notifications import notify_households
+    from notices.services import notify_household
+    from portal.roles import Role
+    from tests.factories import make_member
+    from tests.personas import make_user
+
+    def households(count: int, first: int) -> list[int]:
+        ids = []
+        for n in range(first, first + count):
+            head = make_member(bango=str(100 + n), name=f"山田　{n}")
+            head.account = make_user(f"head{n}@example.jp", Role.MEMBER)
+            head.save()
+            LanguagePreference.objects.create(user=head.account, language=("en", "vi")[n % 2])
+            child = make_member(insured=head, bango=head.bango, edaban="01", relation="子")
+            ids.append(child.pk)
+        return ids
+
+    def queries(send, ids: list[int]) -> int:
+        mailoutbox.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert send(ids) == len(ids)
+        return len(captured.captured_queries)
+
+    few, many = households(1, 0), households(5, 1)
+    for send in (notify_household, notify_households):
+        alone = queries(send, few)
+        # 4 more households: their audit rows only (no language or insurer query each).
+        assert alone and queries(send, many) - alone == 4
+        languages = {mail.alternatives[0].content.split('lang="')[1][:2] for mail in mailoutbox}
+        assert languages == {"en", "vi"}
