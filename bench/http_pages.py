@@ -406,8 +406,9 @@ def wrk(port: int, target: Target, connections: int, duration: int, script: Path
 
 
 def cpu_seconds(server: int) -> dict[int, tuple[str, float]]:
-    """Each process of the gunicorn server `server` (it and its workers) and of PostgreSQL:
-    its side ("web", "database") and the CPU it has used so far (user + system), from /proc."""
+    """Each process of the gunicorn server `server` (it and its workers) and each PostgreSQL
+    backend serving the bench's database (not other databases' work on a shared machine): its
+    side ("web", "database") and the CPU it has used so far (user + system), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
     used = {}
     for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
@@ -420,7 +421,7 @@ def cpu_seconds(server: int) -> dict[int, tuple[str, float]]:
         seconds = (int(fields[11]) + int(fields[12])) / tick
         if pid == server or int(fields[1]) == server:
             used[pid] = ("web", seconds)
-        elif command.startswith(b"postgres"):
+        elif command.startswith(b"postgres: ") and f" {DATABASE} ".encode() in command:
             used[pid] = ("database", seconds)
     return used
 
@@ -605,9 +606,11 @@ How to read it:
 - wrk runs on the same two cores as the two workers and PostgreSQL; at 32 clients requests
   queue in the listen backlog, so p50 there is mostly waiting (about clients / req/s).
 - At 1 client a slow page gets few requests in a run: its p99 is close to its slowest one.
-- CPU a request: user and system time of gunicorn's processes and of every PostgreSQL process
-  (from /proc) over the run, divided by its requests: where a page's cost lies. wrk's own share
-  and the kernel's work for the loopback are in neither.
+- CPU a request: user and system time of gunicorn's processes and of the PostgreSQL backends
+  serving this database (from /proc) over the run, divided by its requests: where a page's cost
+  lies. wrk's share, the kernel's work for the loopback and PostgreSQL's background writers are
+  in neither, and a backend replaced during a run (CONN_MAX_AGE, once a minute a worker) loses
+  its share of that run: the lowest database figure of a page's three levels is the suspect.
 - The employer people list and the staff mismatch queue have no target; they are measured to
   keep an eye on them. Every staff and employer page here writes its audit event per request.
 """

@@ -71,10 +71,15 @@ def count(code: Path, page: str, path: str, cookie: str, requests: int, work: Pa
             time.sleep(0.2)
 
     wait_for(".ready")
-    subprocess.run(["callgrind_control", "-i", "on", str(child.pid)], capture_output=True)
+    # Counting never switched on (vgdb may not attach) must fail here, not report zeros.
+    subprocess.run(
+        ["callgrind_control", "-i", "on", str(child.pid)], capture_output=True, check=True
+    )
     tag.with_suffix(".go").touch()
     wait_for(".done")
-    subprocess.run(["callgrind_control", "-i", "off", str(child.pid)], capture_output=True)
+    subprocess.run(
+        ["callgrind_control", "-i", "off", str(child.pid)], capture_output=True, check=True
+    )
     tag.with_suffix(".stop").touch()
     child.wait(timeout=120)
     totals = [line for line in out.read_text().splitlines() if line.startswith("totals:")]

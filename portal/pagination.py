@@ -86,6 +86,8 @@ def _key_reader(queryset: QuerySet, names: list[str]) -> Callable[[Any], tuple[A
     if issubclass(rows_are, ModelIterable):
         return lambda row: tuple(_attribute(row, name) for name in names)
     if issubclass(rows_are, ValuesIterable):
+        if fields and not set(names) <= set(fields):
+            raise ValueError(f"the rows must hold the key fields {names}")
         return lambda row: tuple(row[name] for name in names)
     if issubclass(rows_are, FlatValuesListIterable) and fields == names:
         return lambda row: (row,)

@@ -83,6 +83,7 @@ def test_a_flat_list_of_its_own_key_and_the_default_page_size(db, clerk, time_ma
     [
         AuditEvent.objects.values_list("action", flat=True),  # no key to carry on from
         AuditEvent.objects.values_list("action", "at"),  # "id" missing
+        AuditEvent.objects.values("action"),  # refused at the call, not mid-download
         AuditEvent.objects.all()[:10],  # a slice
     ],
 )
