@@ -42,7 +42,9 @@ LOOKUPS = {
     "get_notice_for_member": lambda user: get_notice_for_member(_request(user), 10**9),
     "get_certificate_for_member": lambda user: get_certificate_for_member(_request(user), 10**9),
     "get_case_for_member": lambda user: get_case_for_member(user, 10**9),
-    "household_cases": lambda user: list(household_cases(user)),
+    "household_cases": lambda user: household_cases(
+        household_of(user, timezone.localdate()).people
+    ),
 }
 
 

@@ -41,27 +41,21 @@ def get_case_for_member(user: Any, pk: int) -> MismatchCase:
 SHOW_CLOSED_FOR = timedelta(days=90)
 
 
-def household_cases(
-    user: Any, people: list[Any] | None = None
-) -> QuerySet[MismatchCase] | list[MismatchCase]:
-    """The open and recently closed cases of the caller's own household, newest first.
-
-    people: the household (members.households.household_of) when the caller has it: its
-    cases are then read by member id and given the loaded people, with no join."""
-    if not getattr(user, "is_authenticated", False):
+def household_cases(people: list[Any] | None) -> list[MismatchCase]:
+    """The open and recently closed cases of a household's people (members.households), newest
+    first, each given its loaded person: read by member id, no join. None: no household."""
+    if not people:
         return []
     recent = timezone.now() - SHOW_CLOSED_FOR
-    cases = MismatchCase.objects.filter(
-        Q(status__in=MismatchCase.OPEN_STATUSES) | Q(closed_at__gte=recent)
-    ).order_by("-created_at")
-    if people is None:
-        return (
-            cases.filter(member__in=household_ids(user))
-            .select_related("member")
-            .defer("proposed_token", "member__mynumber_token", "member__mynumber_hash")
-        )
     by_pk = {person.pk: person for person in people}
-    found = list(cases.filter(member_id__in=list(by_pk)).defer("proposed_token"))
+    found = list(
+        MismatchCase.objects.filter(
+            Q(status__in=MismatchCase.OPEN_STATUSES) | Q(closed_at__gte=recent),
+            member_id__in=list(by_pk),
+        )
+        .order_by("-created_at")
+        .defer("proposed_token")
+    )
     for case in found:
         case.member = by_pk[case.member_id]
     return found

@@ -41,7 +41,7 @@ def member_home(request: HttpRequest) -> HttpResponse:
             household_advice(household, today, certificates),
             notices,
             certificates,
-            household_cases(request.user, household.people if household else None),
+            household_cases(household.people if household else None),
         ),
     }
     return render(request, "portal/pages/member_home.html", context)
