@@ -62,7 +62,8 @@ from _throwaway import portal_env, stop  # noqa: E402
 
 PYTHON = sys.executable
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# The newest PostgreSQL installed (Debian keeps each major version apart).
+PG_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda bin_: float(bin_.parent.name))
 PG_PORT = 55432
 HTTP_PORT = 8251
 SAMPLE_SECONDS = 10
